@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* stp_context.h - probe handler context, probe entry, runtime errors.
+ *
+ * Each CPU owns one stp_context and MAXNESTING+1 frames (the generated
+ * union stp_frame: a probe's locals at depth 0, each function call one
+ * level deeper).  stp_probe_run() is the single entry used by every probe
+ * family: it claims this CPU's context (a busy context means reentry: the
+ * hit is skipped), takes the probe's global locks, runs the handler,
+ * reports an uncaught error, flushes the output as one record.
+ *
+ * Runtime errors: the generated code calls stp_error_at(c, msg, where)
+ * and jumps to its handler label; uncaught, they print
+ * "ERROR: MSG near WHERE" and, past MAXERRORS, end the session.
+ */
+#ifndef STP_CONTEXT_H
+#define STP_CONTEXT_H
+
+struct stp_context;
+
+struct stp_probe {
+	const char *pp;			/* pp(): the concrete probe point */
+	const char *pn;			/* pn(): the point as written in the script */
+	void (*handler)(struct stp_context *c);
+	int index;
+	const struct stp_lockreq *locks;	/* globals to lock, in index order */
+	int nlocks;
+};
+
+enum {
+	STP_PROBE_NORMAL,	/* runs only while the session is RUNNING */
+	STP_PROBE_BEGIN,	/* begin probes: STARTING */
+	STP_PROBE_END,		/* end and error probes: STOPPING */
+};
+
+struct stp_context {
+	atomic_t busy;			/* 1 while a handler runs on this CPU */
+	const struct stp_probe *probe;
+	struct pt_regs *regs;		/* registers at the probe, or NULL */
+	int kind;			/* STP_PROBE_* */
+	const char *last_error;		/* set: an error is being propagated */
+	const char *error_loc;		/* where it happened, or NULL */
+	const char *last_stmt;		/* the statement being executed */
+	long actionremaining;		/* MAXACTION budget */
+	int nesting;			/* function call depth */
+	void *frames;			/* union stp_frame[MAXNESTING + 1] */
+	char error_buffer[MAXSTRINGLEN];
+};
+
+static struct stp_context __percpu *stp_contexts;
+static void *stp_frames_mem[NR_CPUS];
+
+static void stp_error_at(struct stp_context *c, const char *msg, const char *loc)
+{
+	c->last_error = msg;
+	c->error_loc = loc;
+}
+
+static __printf(2, 3) void stp_error(struct stp_context *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->error_buffer, sizeof(c->error_buffer), fmt, ap);
+	va_end(ap);
+	c->last_error = c->error_buffer;
+	c->error_loc = NULL;
+}
+
+static inline void stp_error_clear(struct stp_context *c)
+{
+	c->last_error = NULL;
+	c->error_loc = NULL;
+}
+
+/* Statement prologue: where we are, and the MAXACTION budget. */
+#define STP_STMT(c, loc, label) do {						\
+		(c)->last_stmt = (loc);						\
+		if (unlikely(--(c)->actionremaining < 0)) {			\
+			stp_error_at((c), "MAXACTION exceeded", (loc));		\
+			goto label;						\
+		}								\
+	} while (0)
+
+#define STP_LOOP_CHECK(c, label) do {						\
+		if (unlikely(--(c)->actionremaining < 0)) {			\
+			stp_error_at((c), "MAXACTION exceeded", (c)->last_stmt);\
+			goto label;						\
+		}								\
+	} while (0)
+
+static void stp_report_error(struct stp_context *c)
+{
+	const char *loc = c->error_loc ? c->error_loc : c->last_stmt;
+
+#ifdef STP_SUPPRESS_HANDLER_ERRORS
+	atomic_inc(&stp_error_count);
+	return;
+#endif
+	if (loc)
+		stp_oob(STP_OOB_ERROR, "ERROR: %s near %s\n", c->last_error, loc);
+	else
+		stp_oob(STP_OOB_ERROR, "ERROR: %s\n", c->last_error);
+	if (atomic_read(&stp_error_count) > MAXERRORS)
+		stp_request_exit();
+}
+
+static void stp_note_skipped(void)
+{
+	stp_probe_skipped();
+	if (atomic64_read(&stp_skipped_count) > MAXSKIPPED) {
+		stp_oob(STP_OOB_ERROR, "ERROR: Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.\n");
+		stp_request_exit();
+	}
+}
+
+static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
+{
+	struct stp_context *c;
+
+	if (kind == STP_PROBE_NORMAL && !stp_probe_enter())
+		return;
+	preempt_disable();
+	c = this_cpu_ptr(stp_contexts);
+	if (atomic_inc_return(&c->busy) != 1) {
+		stp_note_skipped();
+		goto out_busy;
+	}
+	c->probe = p;
+	c->regs = regs;
+	c->kind = kind;
+	c->last_error = NULL;
+	c->error_loc = NULL;
+	c->last_stmt = NULL;
+	c->nesting = 0;
+	c->actionremaining = kind == STP_PROBE_NORMAL ? MAXACTION : MAXACTION_INTERRUPTIBLE;
+	if (p->nlocks && !stp_locks_take(p->locks, p->nlocks)) {
+		stp_note_skipped();
+		goto out_busy;
+	}
+	p->handler(c);
+	if (unlikely(c->last_error))
+		stp_report_error(c);
+	stp_print_flush();
+	if (p->nlocks)
+		stp_locks_release(p->locks, p->nlocks);
+out_busy:
+	atomic_dec(&c->busy);
+	preempt_enable();
+	if (kind == STP_PROBE_NORMAL)
+		stp_probe_exit();
+}
+
+/* Per-CPU contexts, frames and print buffers; called from stp_gen_init. */
+static void stp_runtime_exit(void);
+
+static int stp_runtime_init(size_t frame_size)
+{
+	int cpu;
+
+	stp_contexts = alloc_percpu(struct stp_context);
+	stp_pbufs = alloc_percpu(struct stp_pbuf);
+	if (!stp_contexts || !stp_pbufs)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		void *mem = vzalloc(frame_size * (MAXNESTING + 1));
+
+		if (!mem)
+			goto fail;
+		stp_frames_mem[cpu] = mem;
+		per_cpu_ptr(stp_contexts, cpu)->frames = mem;
+	}
+	return 0;
+fail:
+	stp_runtime_exit();
+	return -ENOMEM;
+}
+
+static void stp_runtime_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		vfree(stp_frames_mem[cpu]);
+		stp_frames_mem[cpu] = NULL;
+	}
+	free_percpu(stp_contexts);
+	stp_contexts = NULL;
+	free_percpu(stp_pbufs);
+	stp_pbufs = NULL;
+}
+
+#endif /* STP_CONTEXT_H */

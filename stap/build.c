@@ -1,0 +1,83 @@
+/* build.c - pass 4: the generated C becomes NAME.ko with the target
+ * kernel's own kbuild (`make -C BUILD M=TMPDIR modules`).
+ *
+ * Compiler output is kept in the temporary directory and shown only when
+ * the build fails (or with -v), so a failure reads like one.
+ */
+#include "stap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int write_kbuild(Session *s, const char *dir)
+{
+	Buf b = {0};
+	buf_printf(&b, "obj-m := %s.o\n", s->module_name);
+	buf_printf(&b, "ccflags-y := -I%s -Wno-unused-function -Wno-unused-variable -Wno-unused-label"
+		   " -Wno-declaration-after-statement -fno-strict-aliasing\n", runtime_dir(s));
+	vec_foreach(&s->defines, i)
+		buf_printf(&b, "ccflags-y += -D%s\n", (char *)vec_get(&s->defines, i));
+	const char *path = xsprintf("%s/Makefile", dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		error_plain("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs(buf_cstr(&b), f);
+	fclose(f);
+	free(b.s);
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	size_t n;
+	char *data = read_file(from, &n);
+	if (!data)
+		return -1;
+	FILE *f = fopen(to, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, n, f);
+	return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
+int build_module(Session *s)
+{
+	if (kernel_resolve(s, true))
+		return 1;
+	const char *dir = session_tmpdir(s);
+	if (write_kbuild(s, dir))
+		return 1;
+	const char *log = xsprintf("%s/build.log", dir);
+	char *cmd = xsprintf("make -C '%s' M='%s' modules %s > '%s' 2>&1", s->kernel.build_dir, dir,
+			     s->verbose > 1 ? "V=1" : "", log);
+	if (s->verbose > 2)
+		fprintf(stderr, "Running %s\n", cmd);
+	int rc = system(cmd);
+	const char *ko = xsprintf("%s/%s.ko", dir, s->module_name);
+	if (rc != 0 || !file_exists(ko)) {
+		char *text = read_file(log, NULL);
+		if (text)
+			fputs(text, stderr);
+		error_plain("kbuild failed for kernel %s (see the compiler messages above)", s->kernel.release);
+		return 1;
+	}
+	if (s->verbose > 1) {
+		char *text = read_file(log, NULL);
+		if (text)
+			fputs(text, stderr);
+	}
+	s->ko_file = ko;
+	if (s->last_pass == 4 || s->module_name_given) {
+		const char *dest = xsprintf("%s.ko", s->module_name);
+		if (copy_file(ko, dest)) {
+			error_plain("cannot copy module to %s: %s", dest, strerror(errno));
+			return 1;
+		}
+		s->ko_file = dest;
+	}
+	return 0;
+}

@@ -1,0 +1,217 @@
+/* diag.c - diagnostics in SystemTap's layout.
+ *
+ * Every error names the token it is about and shows its source line with a
+ * caret:
+ *
+ *   semantic error: MESSAGE: identifier 'x' at FILE:LINE:COL
+ *           source: TEXT OF THE LINE
+ *                   ^
+ *
+ * Like SystemTap, the file name is printed only when it differs from the
+ * previous message's, and repeated identical messages are counted, not
+ * printed.
+ */
+#include "stap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int g_errors;
+int g_warnings;
+
+static const char *last_file;		/* file named by the previous message */
+static Vec seen_msgs;			/* const char*: messages printed */
+static int suppressed_errors;
+static int suppressed_warnings;
+
+static const char *const kind_names[] = {
+#define X(k, s) s,
+	TOKEN_KINDS(X)
+#undef X
+};
+
+const char *tok_describe(const Tok *t)
+{
+	const char *kind = kind_names[t->kind];
+	switch (t->kind) {
+	case T_KEYWORD:
+	case T_EMBEDDED:
+	case T_EOF:
+		return kind;
+	case T_STRING:
+		return xsprintf("%s '%s'", kind, t->raw ? t->raw : t->text);
+	default:
+		return xsprintf("%s '%s'", kind, t->text ? t->text : "");
+	}
+}
+
+static const char *file_label(const Tok *t)
+{
+	const char *name = t->loc.file ? t->loc.file->name : "";
+	if (last_file && strcmp(last_file, name) == 0)
+		return "";
+	last_file = name;
+	return name;
+}
+
+/* The source line of t and a caret under its column, labels right-aligned
+ * so that the text starts at column `indent`. */
+static void print_source(const Tok *t, const char *label, int indent)
+{
+	SrcFile *f = t->loc.file;
+	if (!f || t->loc.line <= 0)
+		return;
+	const char *p = f->text;
+	for (int line = 1; line < t->loc.line && p; line++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	const char *end = strchr(p, '\n');
+	int len = end ? (int)(end - p) : (int)strlen(p);
+	fprintf(stderr, "%*s %.*s\n", indent - 1, label, len, p);
+	fprintf(stderr, "%*s", indent, "");
+	for (int i = 0; i < t->loc.col - 1 && i < len; i++)
+		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}
+
+void diag_source(const Tok *t, const char *label)
+{
+	print_source(t, label, (int)strlen(label) + 1);
+}
+
+static bool already_said(const char *msg)
+{
+	vec_foreach(&seen_msgs, i)
+		if (strcmp(vec_get(&seen_msgs, i), msg) == 0)
+			return true;
+	vec_push(&seen_msgs, (void *)msg);
+	return false;
+}
+
+static void report(const char *kind, const char *saw, int indent, const Tok *t,
+		   const char *fmt, va_list ap)
+{
+	char *msg = xvsprintf(fmt, ap);
+	if (already_said(xsprintf("%s%s", kind, msg))) {
+		if (strstr(kind, "WARNING"))
+			suppressed_warnings++;
+		else
+			suppressed_errors++;
+		return;
+	}
+	if (!t) {
+		fprintf(stderr, "%s: %s\n", kind, msg);
+		return;
+	}
+	fprintf(stderr, "%s: %s\n", kind, msg);
+	fprintf(stderr, "%*s %s at %s:%d:%d\n", indent - 1, saw, tok_describe(t),
+		file_label(t), t->loc.line, t->loc.col);
+	print_source(t, "source:", indent);
+}
+
+void parse_error_tok(const Tok *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("parse error", "saw:", 13, t, fmt, ap);
+	va_end(ap);
+	g_errors++;
+}
+
+void error_tok(const Tok *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvsprintf(fmt, ap);
+	va_end(ap);
+	g_errors++;
+	if (already_said(msg)) {
+		suppressed_errors++;
+		return;
+	}
+	if (!t) {
+		fprintf(stderr, "semantic error: %s\n\n", msg);
+		return;
+	}
+	fprintf(stderr, "semantic error: %s: %s at %s:%d:%d\n", msg, tok_describe(t),
+		file_label(t), t->loc.line, t->loc.col);
+	print_source(t, "source:", 16);
+	fputc('\n', stderr);
+}
+
+void warn_tok(const Tok *t, const char *fmt, ...)
+{
+	Session *s = g_session;
+	if (s && s->suppress_warnings)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvsprintf(fmt, ap);
+	va_end(ap);
+	if (already_said(xsprintf("W%s", msg))) {
+		suppressed_warnings++;
+		return;
+	}
+	g_warnings++;
+	if (!t) {
+		fprintf(stderr, "WARNING: %s\n", msg);
+		return;
+	}
+	fprintf(stderr, "WARNING: %s: %s at %s:%d:%d\n", msg, tok_describe(t),
+		file_label(t), t->loc.line, t->loc.col);
+	print_source(t, "source:", 9);
+}
+
+void error_plain(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ERROR: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	g_errors++;
+}
+
+void warn_plain(const char *fmt, ...)
+{
+	Session *s = g_session;
+	if (s && s->suppress_warnings)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("WARNING: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	g_warnings++;
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ERROR: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+/* Printed at the end of a failed or noisy pass, as SystemTap does. */
+void diag_summary(void)
+{
+	if (suppressed_warnings)
+		fprintf(stderr, "Number of similar warning messages suppressed: %d.\n",
+			suppressed_warnings);
+	if (suppressed_errors)
+		fprintf(stderr, "Number of similar error messages suppressed: %d.\n",
+			suppressed_errors);
+	if (suppressed_warnings || suppressed_errors)
+		fputs("Rerun with -v to see them.\n", stderr);
+	suppressed_errors = suppressed_warnings = 0;
+}

@@ -1,0 +1,1299 @@
+/* elaborate.c - pass 2: resolve names, expand probes, infer types.
+ *
+ * Steps, in order:
+ *   1. probes: every probe point of the user script is expanded through
+ *      aliases (tapset or script; wildcards; suffixes) and matched to a
+ *      probe family (probes.c), giving one DProbe per concrete point;
+ *   2. symbols: each DProbe body and every function it reaches is walked;
+ *      identifiers become locals or globals, calls find script or tapset
+ *      functions (tapsets.c loads defining files on demand);
+ *   3. types: long/string/stats are inferred to a fixpoint over all bodies;
+ *   4. checks: unresolved types, arity, privilege; unused variables are
+ *      reported and, unless -u, elided.
+ * Errors are collected; the pass fails at its end if there were any.
+ */
+#include "ast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The body being resolved: a probe or a function. */
+typedef struct Scope {
+	Vec *locals;		/* Var* */
+	Vec *params;		/* Var* (functions) */
+	SrcFile *file;		/* for private names */
+	Func *func;		/* NULL in a probe */
+	DProbe *probe;
+} Scope;
+
+static Session *S;
+
+/* ================================================================ lookup */
+
+Var *lookup_global(Session *s, const char *name, SrcFile *from)
+{
+	vec_foreach(&s->globals, i) {
+		Var *v = vec_get(&s->globals, i);
+		if (str_eq(v->name, name) && (!v->is_private || v->file == from))
+			return v;
+	}
+	return NULL;
+}
+
+static Var *lookup_local(Scope *sc, const char *name)
+{
+	if (sc->params)
+		vec_foreach(sc->params, i) {
+			Var *v = vec_get(sc->params, i);
+			if (str_eq(v->name, name))
+				return v;
+		}
+	vec_foreach(sc->locals, i) {
+		Var *v = vec_get(sc->locals, i);
+		if (str_eq(v->name, name))
+			return v;
+	}
+	return NULL;
+}
+
+static Var *new_local(Scope *sc, Tok *tok, const char *name)
+{
+	Var *v = xalloc(sizeof *v);
+	v->name = name;
+	v->tok = tok;
+	v->index = sc->locals->len;
+	vec_push(sc->locals, v);
+	return v;
+}
+
+/* Register a file's declarations with the session. */
+static void add_file(Session *s, Stapfile *f)
+{
+	vec_foreach(&f->globals, i) {
+		Var *v = vec_get(&f->globals, i);
+		Var *old = lookup_global(s, v->name, f->src);
+		if (old && old->file == v->file) {
+			error_tok(v->tok, "duplicate global variable '%s'", v->name);
+			continue;
+		}
+		if (old && !f->src->is_tapset && !old->file->is_tapset) {
+			error_tok(v->tok, "duplicate global variable '%s'", v->name);
+			continue;
+		}
+		v->index = s->globals.len;
+		vec_push(&s->globals, v);
+	}
+	vec_foreach(&f->funcs, i)
+		vec_push(&s->funcs, vec_get(&f->funcs, i));
+	vec_foreach(&f->aliases, i)
+		vec_push(&s->aliases, vec_get(&f->aliases, i));
+}
+
+void elaborate_add_file(Session *s, Stapfile *f)
+{
+	add_file(s, f);
+}
+
+/* Functions named `name` visible from `from`, script ones first. */
+static void find_funcs(const char *name, SrcFile *from, Vec *out)
+{
+	vec_foreach(&S->funcs, i) {
+		Func *f = vec_get(&S->funcs, i);
+		if (str_eq(f->name, name) && (!f->is_private || f->file == from))
+			vec_push(out, f);
+	}
+}
+
+static const char *similar_names(const char *name, Vec *cands)
+{
+	/* up to five candidates with the smallest edit distance */
+	const char *best[5] = {0};
+	int dist[5];
+	int n = 0;
+	vec_foreach(cands, i) {
+		const char *c = vec_get(cands, i);
+		int d = edit_distance(name, c);
+		if (d > 3 || str_eq(c, name))
+			continue;
+		bool dup = false;
+		for (int k = 0; k < n; k++)
+			if (str_eq(best[k], c))
+				dup = true;
+		if (dup)
+			continue;
+		int k = n < 5 ? n++ : 4;
+		if (k == 4 && n == 5 && d >= dist[4])
+			continue;
+		best[k] = c;
+		dist[k] = d;
+		for (; k > 0 && dist[k] < dist[k - 1]; k--) {
+			const char *t = best[k]; best[k] = best[k - 1]; best[k - 1] = t;
+			int td = dist[k]; dist[k] = dist[k - 1]; dist[k - 1] = td;
+		}
+	}
+	if (!n)
+		return "";
+	Buf b = {0};
+	buf_puts(&b, " (similar: ");
+	for (int k = 0; k < n; k++)
+		buf_printf(&b, "%s%s", k ? ", " : "", best[k]);
+	buf_putc(&b, ')');
+	return xstrdup(buf_cstr(&b));
+}
+
+/* ================================================================ symbols */
+
+static void resolve_expr(Scope *sc, Node *n);
+static void resolve_stmt(Scope *sc, Node *n);
+static void resolve_func(Func *f);
+
+static Var *resolve_name(Scope *sc, Node *n, int arity)
+{
+	Var *v = lookup_local(sc, n->name);
+	if (v) {
+		if (arity > 0) {
+			error_tok(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
+				  arity, n->name);
+			return v;
+		}
+		return v;
+	}
+	v = lookup_global(S, n->name, sc->file);
+	if (!v) {
+		tapsets_need_global(S, n->name);
+		v = lookup_global(S, n->name, sc->file);
+	}
+	if (v)
+		return v;
+	if (arity > 0) {
+		error_tok(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
+			  arity, n->name);
+		return NULL;
+	}
+	return new_local(sc, n->tok, n->name);
+}
+
+static void use_var(Var *v, Node *n, int arity)
+{
+	if (!v)
+		return;
+	n->var = v;
+	if (arity < 0)
+		return;
+	if (v->arity < 0 && v->is_array_decl && arity == 0) {
+		error_tok(n->tok, "inconsistent arity (0 vs array)");
+		return;
+	}
+	if (v->arity < 0) {
+		v->arity = arity;
+		v->arity_tok = n->tok;
+		if (arity > 0) {
+			v->key_types = xalloc(sizeof(Type) * (size_t)arity);
+			v->is_array_decl = true;
+		}
+		return;
+	}
+	if (v->arity != arity) {
+		error_tok(n->tok, "inconsistent arity (%d vs %d)", arity, v->arity);
+		if (v->arity_tok)
+			error_tok(v->arity_tok, "arity %d first inferred here", v->arity);
+	}
+}
+
+static void resolve_array_ref(Scope *sc, Node *arr, int arity)
+{
+	Var *v = resolve_name(sc, arr, arity);
+	use_var(v, arr, arity);
+}
+
+static void resolve_call(Scope *sc, Node *n)
+{
+	vec_foreach(&n->args, i)
+		resolve_expr(sc, vec_get(&n->args, i));
+	Vec cands = {0};
+	find_funcs(n->name, sc->file, &cands);
+	if (!cands.len) {
+		tapsets_need_function(S, n->name);
+		find_funcs(n->name, sc->file, &cands);
+	}
+	if (!cands.len) {
+		Vec *names = tapsets_function_names(S);
+		Vec all = {0};
+		vec_foreach(&S->funcs, i)
+			vec_push(&all, (void *)((Func *)vec_get(&S->funcs, i))->name);
+		vec_foreach(names, i)
+			vec_push(&all, vec_get(names, i));
+		error_tok(n->tok, "unresolved function %s%s", n->name, similar_names(n->name, &all));
+		return;
+	}
+	Func *pick = NULL;
+	vec_foreach(&cands, i) {
+		Func *f = vec_get(&cands, i);
+		if (f->params.len == n->args.len && (!pick || f->priority < pick->priority))
+			pick = f;
+	}
+	if (!pick) {
+		Func *f = vec_get(&cands, 0);
+		error_tok(n->tok, "arity mismatch found (function '%s' takes %d args)", f->name,
+			  f->params.len);
+		return;
+	}
+	n->func = pick;
+	resolve_func(pick);
+}
+
+static void resolve_expr(Scope *sc, Node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_NUM:
+	case N_STR:
+	case N_STAR:
+	case N_CONST:
+	case N_EMBEDDED_EXPR:
+		break;
+	case N_SYM:
+		use_var(resolve_name(sc, n, 0), n, 0);
+		break;
+	case N_INDEX:
+		resolve_array_ref(sc, n->lhs, n->args.len);
+		n->var = n->lhs->var;
+		vec_foreach(&n->args, i)
+			resolve_expr(sc, vec_get(&n->args, i));
+		break;
+	case N_CALL:
+		resolve_call(sc, n);
+		break;
+	case N_PRINT:
+	case N_DEREF:
+		vec_foreach(&n->args, i)
+			resolve_expr(sc, vec_get(&n->args, i));
+		break;
+	case N_IN:
+		resolve_array_ref(sc, n->lhs, n->args.len);
+		n->var = n->lhs->var;
+		vec_foreach(&n->args, i)
+			resolve_expr(sc, vec_get(&n->args, i));
+		break;
+	case N_BINARY:
+	case N_ASSIGN:
+	case N_STATADD:
+		resolve_expr(sc, n->lhs);
+		resolve_expr(sc, n->rhs);
+		break;
+	case N_TERNARY:
+		resolve_expr(sc, n->cond);
+		resolve_expr(sc, n->lhs);
+		resolve_expr(sc, n->rhs);
+		break;
+	case N_STATOP:
+	case N_HIST:
+		resolve_expr(sc, n->lhs);
+		vec_foreach(&n->args, i)
+			resolve_expr(sc, vec_get(&n->args, i));
+		break;
+	case N_UNARY:
+	case N_INCDEC:
+	case N_REGEX:
+	case N_DEFINED:
+	case N_ENTRY:
+	case N_PROBEWRITE:
+	case N_REGISTER:
+		resolve_expr(sc, n->lhs);
+		break;
+	case N_TARGET:
+	case N_CAST:
+	case N_ATVAR:
+		resolve_expr(sc, n->lhs);
+		vec_foreach(&n->comps, i) {
+			Comp *c = vec_get(&n->comps, i);
+			if (c->expr)
+				resolve_expr(sc, c->expr);
+		}
+		break;
+	default:
+		resolve_stmt(sc, n);
+	}
+}
+
+static void resolve_stmt(Scope *sc, Node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_BLOCK:
+		vec_foreach(&n->stmts, i)
+			resolve_stmt(sc, vec_get(&n->stmts, i));
+		break;
+	case N_EXPR_STMT:
+	case N_RETURN:
+		resolve_expr(sc, n->lhs);
+		break;
+	case N_DELETE:
+		if (n->lhs->kind == N_SYM)
+			use_var(resolve_name(sc, n->lhs, 0), n->lhs, -1);
+		else
+			resolve_expr(sc, n->lhs);
+		break;
+	case N_IF:
+		resolve_expr(sc, n->cond);
+		resolve_stmt(sc, n->then);
+		resolve_stmt(sc, n->els);
+		break;
+	case N_FOR:
+		resolve_expr(sc, n->init);
+		resolve_expr(sc, n->cond);
+		resolve_expr(sc, n->incr);
+		resolve_stmt(sc, n->then);
+		break;
+	case N_FOREACH: {
+		Foreach *fe = n->fe;
+		Node *arr = fe->array->kind == N_INDEX ? fe->array->lhs : fe->array;
+		resolve_array_ref(sc, arr, fe->keys.len);
+		fe->array->var = arr->var;
+		if (fe->array->kind == N_INDEX)
+			vec_foreach(&fe->array->args, i)
+				resolve_expr(sc, vec_get(&fe->array->args, i));
+		vec_foreach(&fe->keys, i) {
+			Node *k = vec_get(&fe->keys, i);
+			Var *v = lookup_local(sc, k->name);
+			if (!v && lookup_global(S, k->name, sc->file))
+				error_tok(k->tok, "foreach iteration variable '%s' must be local", k->name);
+			use_var(v ? v : new_local(sc, k->tok, k->name), k, 0);
+		}
+		if (fe->value) {
+			Var *v = lookup_local(sc, fe->value->name);
+			use_var(v ? v : new_local(sc, fe->value->tok, fe->value->name), fe->value, 0);
+		}
+		resolve_expr(sc, fe->limit);
+		resolve_stmt(sc, n->then);
+		break;
+	}
+	case N_TRY:
+		resolve_stmt(sc, n->then);
+		if (n->catch_var) {
+			Node sym = { .kind = N_SYM, .tok = n->catch_tok, .name = n->catch_var };
+			Var *v = lookup_local(sc, n->catch_var);
+			if (!v)
+				v = new_local(sc, n->catch_tok, n->catch_var);
+			n->var = v;
+			v->written = true;
+			(void)sym;
+		}
+		resolve_stmt(sc, n->els);
+		break;
+	case N_NEXT:
+	case N_BREAK:
+	case N_CONTINUE:
+	case N_NULL:
+	case N_EMBEDDED:
+		break;
+	default:
+		resolve_expr(sc, n);
+	}
+}
+
+static void resolve_func(Func *f)
+{
+	if (f->used)
+		return;
+	f->used = true;
+	f->index = S->used_funcs.len;
+	vec_push(&S->used_funcs, f);
+	Scope sc = { .locals = &f->locals, .params = &f->params, .file = f->file, .func = f };
+	vec_foreach(&f->params, i) {
+		Var *p = vec_get(&f->params, i);
+		p->arity = 0;
+		p->index = i;
+	}
+	resolve_stmt(&sc, f->body);
+}
+
+/* ================================================================ types */
+
+static int changes;		/* type facts learned in this round */
+static bool final_round;	/* report unresolved types */
+
+static void type_error(Node *n, Type want, Type got)
+{
+	error_tok(n->tok, "type mismatch: expected %s but found %s", type_name(want), type_name(got));
+}
+
+/* Record that var v has type t (first use at n). */
+static void var_type(Var *v, Type t, Node *n)
+{
+	if (!v || t == TY_UNKNOWN)
+		return;
+	if (v->type == TY_UNKNOWN) {
+		v->type = t;
+		v->type_tok = n->tok;
+		changes++;
+		return;
+	}
+	if (v->type != t) {
+		error_tok(n->tok, "type mismatch (%s)", type_name(t));
+		if (v->type_tok)
+			error_tok(v->type_tok, "type was first inferred here (%s)", type_name(v->type));
+		else
+			error_tok(v->tok, "type was first inferred here (%s)", type_name(v->type));
+	}
+}
+
+static Type infer(Node *n, Type want);
+
+/* Infer n expecting `want`; report a mismatch. */
+static Type expect(Node *n, Type want)
+{
+	Type t = infer(n, want);
+	if (want != TY_UNKNOWN && t != TY_UNKNOWN && t != want)
+		type_error(n, want, t);
+	return t;
+}
+
+static Type set_type(Node *n, Type t)
+{
+	if (n->type == TY_UNKNOWN && t != TY_UNKNOWN) {
+		n->type = t;
+		changes++;
+	}
+	return n->type;
+}
+
+static void infer_keys(Var *v, Vec *args)
+{
+	vec_foreach(args, i) {
+		Node *k = vec_get(args, i);
+		if (k->kind == N_STAR)
+			continue;
+		Type kt = v && v->key_types && i < v->arity ? v->key_types[i] : TY_UNKNOWN;
+		Type t = expect(k, kt);
+		if (v && v->key_types && i < v->arity && kt == TY_UNKNOWN && t != TY_UNKNOWN) {
+			v->key_types[i] = t;
+			changes++;
+		}
+	}
+}
+
+static bool is_compare(int op)
+{
+	return op == '<' || op == '>' || op == OP_LE || op == OP_GE || op == OP_EQ || op == OP_NE;
+}
+
+static Type infer_print(Node *n)
+{
+	const char *name = n->name;
+	bool is_s = name[0] == 's';
+	const char *base = is_s ? name + 1 : name;
+	set_type(n, is_s ? TY_STRING : TY_LONG);
+	if (str_eq(base, "printf")) {
+		if (!n->args.len) {
+			error_tok(n->tok, "%s requires a format string", name);
+			return n->type;
+		}
+		Node *f = vec_get(&n->args, 0);
+		if (f->kind != N_STR) {
+			error_tok(f->tok, "%s format must be a literal string", name);
+			return n->type;
+		}
+		if (!n->fmt.len) {
+			const char *err;
+			Vec *v = parse_format(f->str, &err);
+			if (err) {
+				error_tok(f->tok, "%s", err);
+				return n->type;
+			}
+			n->fmt = *v;
+		}
+		int arg = 1;
+		vec_foreach(&n->fmt, i) {
+			FmtSpec *fs = vec_get(&n->fmt, i);
+			if (fs->kind != FS_CONV)
+				continue;
+			int need = 1 + (fs->width == -2) + (fs->prec == -2);
+			for (int k = 0; k < need; k++, arg++) {
+				if (arg >= n->args.len) {
+					error_tok(n->tok, "too few arguments to %s", name);
+					return n->type;
+				}
+				Type want = (k < need - 1 || fs->conv != 's') ? TY_LONG : TY_STRING;
+				expect(vec_get(&n->args, arg), want);
+			}
+		}
+		if (arg < n->args.len)
+			error_tok(((Node *)vec_get(&n->args, arg))->tok, "too many arguments to %s", name);
+		return n->type;
+	}
+	int first = 0;
+	if (str_eq(base, "printd") || str_eq(base, "printdln")) {
+		if (!n->args.len) {
+			error_tok(n->tok, "%s requires a delimiter", name);
+			return n->type;
+		}
+		Node *d = vec_get(&n->args, 0);
+		if (d->kind != N_STR)
+			error_tok(d->tok, "%s delimiter must be a literal string", name);
+		first = 1;
+	}
+	if (n->args.len <= first && !str_eq(base, "println"))
+		error_tok(n->tok, "%s requires at least one argument", name);
+	for (int i = first; i < n->args.len; i++) {
+		Node *a = vec_get(&n->args, i);
+		if (a->kind == N_HIST) {
+			if (n->args.len != 1 || is_s)
+				error_tok(a->tok, "histogram can only be printed alone with print()");
+			infer(a, TY_UNKNOWN);
+			continue;
+		}
+		Type t = infer(a, TY_UNKNOWN);
+		if (t == TY_STATS)
+			error_tok(a->tok, "cannot print a statistic; use @count, @sum, @hist_log, ...");
+	}
+	return n->type;
+}
+
+static Type infer_call(Node *n)
+{
+	Func *f = n->func;
+	if (!f) {
+		vec_foreach(&n->args, i)
+			infer(vec_get(&n->args, i), TY_UNKNOWN);
+		return TY_UNKNOWN;
+	}
+	vec_foreach(&n->args, i) {
+		Var *p = vec_get(&f->params, i);
+		Node *a = vec_get(&n->args, i);
+		Type t = expect(a, p->type);
+		if (p->type == TY_UNKNOWN && t != TY_UNKNOWN)
+			var_type(p, t, a);
+	}
+	return set_type(n, f->ret);
+}
+
+static Type infer_stat_target(Node *e)
+{
+	Var *v = e->kind == N_INDEX || e->kind == N_SYM ? e->var : NULL;
+	if (!v) {
+		error_tok(e->tok, "expected a statistics variable");
+		return TY_UNKNOWN;
+	}
+	if (e->kind == N_INDEX)
+		infer_keys(v, &e->args);
+	var_type(v, TY_STATS, e);
+	return TY_STATS;
+}
+
+static Type infer(Node *n, Type want)
+{
+	if (!n)
+		return TY_UNKNOWN;
+	switch (n->kind) {
+	case N_NUM:
+	case N_CONST:
+		return TY_LONG;
+	case N_STR:
+		return TY_STRING;
+	case N_EMBEDDED_EXPR:
+		return set_type(n, strstr(n->str, "/* string */") ? TY_STRING : TY_LONG);
+	case N_SYM: {
+		Var *v = n->var;
+		if (!v)
+			return TY_UNKNOWN;
+		if (v->arity > 0) {
+			error_tok(n->tok, "array '%s' used as a scalar", v->name);
+			return TY_UNKNOWN;
+		}
+		if (v->type == TY_UNKNOWN && want != TY_UNKNOWN)
+			var_type(v, want, n);
+		n->type = v->type;
+		return v->type;
+	}
+	case N_INDEX: {
+		Var *v = n->var;
+		infer_keys(v, &n->args);
+		if (!v)
+			return TY_UNKNOWN;
+		if (v->type == TY_UNKNOWN && want != TY_UNKNOWN)
+			var_type(v, want, n);
+		n->type = v->type;
+		return v->type;
+	}
+	case N_CALL:
+		return infer_call(n);
+	case N_PRINT:
+		return infer_print(n);
+	case N_BINARY:
+		if (n->op == '.') {
+			expect(n->lhs, TY_STRING);
+			expect(n->rhs, TY_STRING);
+			return set_type(n, TY_STRING);
+		}
+		if (is_compare(n->op)) {
+			Type l = infer(n->lhs, TY_UNKNOWN);
+			Type r = infer(n->rhs, l);
+			if (l == TY_UNKNOWN && r != TY_UNKNOWN)
+				l = infer(n->lhs, r);
+			if (l != TY_UNKNOWN && r != TY_UNKNOWN && l != r)
+				type_error(n->rhs, l, r);
+			if (l == TY_STATS || r == TY_STATS)
+				error_tok(n->tok, "cannot compare statistics");
+			return set_type(n, TY_LONG);
+		}
+		expect(n->lhs, TY_LONG);
+		expect(n->rhs, TY_LONG);
+		return set_type(n, TY_LONG);
+	case N_UNARY:
+	case N_INCDEC:
+		expect(n->lhs, TY_LONG);
+		return set_type(n, TY_LONG);
+	case N_ASSIGN: {
+		if (n->op == OP_CATEQ) {
+			expect(n->lhs, TY_STRING);
+			expect(n->rhs, TY_STRING);
+			return set_type(n, TY_STRING);
+		}
+		if (n->op != '=') {
+			expect(n->lhs, TY_LONG);
+			expect(n->rhs, TY_LONG);
+			return set_type(n, TY_LONG);
+		}
+		Type l = infer(n->lhs, want);
+		Type r = infer(n->rhs, l);
+		if (l == TY_UNKNOWN && r != TY_UNKNOWN)
+			l = infer(n->lhs, r);
+		if (l != TY_UNKNOWN && r != TY_UNKNOWN && l != r) {
+			if (l == TY_STATS)
+				error_tok(n->tok, "assignment to a statistic; use '<<<'");
+			else
+				type_error(n->rhs, l, r);
+		}
+		return set_type(n, l);
+	}
+	case N_STATADD:
+		infer_stat_target(n->lhs);
+		expect(n->rhs, TY_LONG);
+		return set_type(n, TY_LONG);
+	case N_TERNARY: {
+		expect(n->cond, TY_LONG);
+		Type a = infer(n->lhs, want);
+		Type b = infer(n->rhs, a != TY_UNKNOWN ? a : want);
+		if (a == TY_UNKNOWN && b != TY_UNKNOWN)
+			a = infer(n->lhs, b);
+		if (a != TY_UNKNOWN && b != TY_UNKNOWN && a != b)
+			type_error(n->rhs, a, b);
+		return set_type(n, a);
+	}
+	case N_IN:
+		infer_keys(n->var, &n->args);
+		return set_type(n, TY_LONG);
+	case N_REGEX:
+		expect(n->lhs, TY_STRING);
+		return set_type(n, TY_LONG);
+	case N_STATOP:
+		infer_stat_target(n->lhs);
+		vec_foreach(&n->args, i)
+			expect(vec_get(&n->args, i), TY_LONG);
+		if (n->lhs->var)
+			n->lhs->var->stat_ops |= 1u << (str_eq(n->str, "@count") ? STAT_COUNT :
+							str_eq(n->str, "@sum") ? STAT_SUM :
+							str_eq(n->str, "@min") ? STAT_MIN :
+							str_eq(n->str, "@max") ? STAT_MAX :
+							str_eq(n->str, "@avg") ? STAT_AVG : STAT_VARIANCE);
+		return set_type(n, TY_LONG);
+	case N_HIST:
+		infer_stat_target(n->lhs);
+		vec_foreach(&n->args, i)
+			expect(vec_get(&n->args, i), TY_LONG);
+		return TY_UNKNOWN;
+	case N_DEFINED:
+	case N_PROBEWRITE:
+		return set_type(n, TY_LONG);
+	case N_ENTRY:
+		return set_type(n, infer(n->lhs, want));
+	case N_REGISTER:
+	case N_DEREF:
+		vec_foreach(&n->args, i)
+			expect(vec_get(&n->args, i), TY_LONG);
+		if (n->lhs)
+			expect(n->lhs, TY_LONG);
+		return set_type(n, TY_LONG);
+	case N_TARGET:
+	case N_CAST:
+	case N_ATVAR:
+		if (n->lhs)
+			expect(n->lhs, TY_LONG);
+		if (n->type == TY_UNKNOWN && final_round)
+			error_tok(n->tok, "target variables need kernel debuginfo, not supported yet");
+		return n->type;
+	default:
+		return TY_UNKNOWN;
+	}
+}
+
+static void infer_stmt(Node *n, Func *f)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_BLOCK:
+		vec_foreach(&n->stmts, i)
+			infer_stmt(vec_get(&n->stmts, i), f);
+		break;
+	case N_EXPR_STMT:
+		infer(n->lhs, TY_UNKNOWN);
+		break;
+	case N_DELETE:
+		if (n->lhs->kind == N_INDEX)
+			infer_keys(n->lhs->var, &n->lhs->args);
+		break;
+	case N_RETURN:
+		if (!f)
+			break;
+		if (!n->lhs) {
+			break;
+		} else {
+			Type t = expect(n->lhs, f->ret);
+			if (f->ret == TY_UNKNOWN && t != TY_UNKNOWN) {
+				f->ret = t;
+				changes++;
+			}
+		}
+		break;
+	case N_IF:
+		expect(n->cond, TY_LONG);
+		infer_stmt(n->then, f);
+		infer_stmt(n->els, f);
+		break;
+	case N_FOR:
+		infer(n->init, TY_UNKNOWN);
+		expect(n->cond, TY_LONG);
+		infer(n->incr, TY_UNKNOWN);
+		infer_stmt(n->then, f);
+		break;
+	case N_FOREACH: {
+		Foreach *fe = n->fe;
+		Var *a = fe->array->var;
+		if (a && fe->array->kind == N_INDEX)
+			infer_keys(a, &fe->array->args);
+		vec_foreach(&fe->keys, i) {
+			Node *k = vec_get(&fe->keys, i);
+			if (a && a->key_types && i < a->arity) {
+				var_type(k->var, a->key_types[i], k);
+				if (a->key_types[i] == TY_UNKNOWN && k->var && k->var->type != TY_UNKNOWN) {
+					a->key_types[i] = k->var->type;
+					changes++;
+				}
+			}
+		}
+		if (fe->value && a) {
+			if (a->type == TY_STATS)
+				error_tok(fe->value->tok, "foreach value of a statistics array; use @count(a[k]) etc");
+			else
+				var_type(fe->value->var, a->type, fe->value);
+		}
+		if (a && fe->sort_aggr && a->type != TY_STATS && a->type != TY_UNKNOWN)
+			error_tok(fe->array->tok, "aggregate sort of a non-statistics array");
+		expect(fe->limit, TY_LONG);
+		infer_stmt(n->then, f);
+		break;
+	}
+	case N_TRY:
+		infer_stmt(n->then, f);
+		if (n->var)
+			var_type(n->var, TY_STRING, new_node(N_SYM, n->catch_tok));
+		infer_stmt(n->els, f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ================================================================ probes */
+
+/* Append alias or probe bodies into one block. */
+static Node *join_bodies(Node *first, Node *second)
+{
+	Node *b = new_node(N_BLOCK, first ? first->tok : second->tok);
+	if (first)
+		vec_push(&b->stmts, first);
+	if (second)
+		vec_push(&b->stmts, second);
+	return b;
+}
+
+static bool comp_matches(const PPComp *pat, const PPComp *c)
+{
+	if (!wildcard_match(pat->name, c->name) && !str_eq(pat->name, c->name))
+		return false;
+	if (!pat->arg && !c->arg)
+		return true;
+	if (!pat->arg || !c->arg)
+		return false;
+	if (pat->arg->kind != c->arg->kind)
+		return false;
+	if (pat->arg->kind == N_NUM)
+		return pat->arg->num == c->arg->num;
+	return str_eq(pat->arg->str, c->arg->str) || wildcard_match(pat->arg->str, c->arg->str);
+}
+
+/* Does user point `u` (may have wildcards, **) match alias name `a` using
+ * components [0, n) of u?  Sets *used to the number of u components eaten. */
+static bool pp_match_prefix(const ProbePoint *u, int ui, const ProbePoint *a, int ai, int *used)
+{
+	if (ai == a->comps.len) {
+		*used = ui;
+		return true;
+	}
+	if (ui == u->comps.len)
+		return false;
+	PPComp *uc = vec_get(&u->comps, ui);
+	if (str_eq(uc->name, "**")) {
+		for (int k = ai; k <= a->comps.len; k++)
+			if (pp_match_prefix(u, ui + 1, a, k, used))
+				return true;
+		return false;
+	}
+	if (!comp_matches(uc, vec_get(&a->comps, ai)))
+		return false;
+	return pp_match_prefix(u, ui + 1, a, ai + 1, used);
+}
+
+static ProbePoint *pp_append(const ProbePoint *base, const ProbePoint *rest, int from)
+{
+	ProbePoint *p = xalloc(sizeof *p);
+	*p = *base;
+	p->comps = (Vec){0};
+	vec_foreach(&base->comps, i)
+		vec_push(&p->comps, vec_get(&base->comps, i));
+	for (int i = from; i < rest->comps.len; i++)
+		vec_push(&p->comps, vec_get(&rest->comps, i));
+	return p;
+}
+
+static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+		   Vec *chain, int depth, int *found);
+
+/* The name an alias is registered under, for the -p2 comment. */
+static const char *alias_text(Probe *alias)
+{
+	Buf b = {0};
+	vec_foreach(&alias->alias_names, i)
+		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&alias->alias_names, i)));
+	buf_puts(&b, alias->epilogue ? " += " : " = ");
+	vec_foreach(&alias->points, i)
+		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&alias->points, i)));
+	return xstrdup(buf_cstr(&b));
+}
+
+/* Expand pp through aliases; returns true if any alias matched. */
+static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+			   Vec *chain, int depth, int *found)
+{
+	tapsets_need_alias(S, pp);
+	bool any = false;
+	vec_foreach(&S->aliases, i) {
+		Probe *al = vec_get(&S->aliases, i);
+		vec_foreach(&al->alias_names, j) {
+			ProbePoint *name = vec_get(&al->alias_names, j);
+			int used = 0;
+			if (!pp_match_prefix(pp, 0, name, 0, &used))
+				continue;
+			/* a full match, or a prefix followed by suffix components */
+			if (used < pp->comps.len) {
+				/* prefer exact aliases: skip suffix use if another alias matches fully */
+				bool exact_exists = false;
+				vec_foreach(&S->aliases, k) {
+					Probe *o = vec_get(&S->aliases, k);
+					vec_foreach(&o->alias_names, m) {
+						int u2;
+						ProbePoint *n2 = vec_get(&o->alias_names, m);
+						if (pp_match_prefix(pp, 0, n2, 0, &u2) && u2 == pp->comps.len)
+							exact_exists = true;
+					}
+				}
+				if (exact_exists)
+					continue;
+			}
+			any = true;
+			Vec sub = {0};
+			vec_foreach(chain, k)
+				vec_push(&sub, vec_get(chain, k));
+			vec_push(&sub, (void *)alias_text(al));
+			Node *nb = al->epilogue ? join_bodies(body, al->body) : join_bodies(al->body, body);
+			vec_foreach(&al->points, k) {
+				ProbePoint *target = vec_get(&al->points, k);
+				ProbePoint *t = used < pp->comps.len ? pp_append(target, pp, used) : target;
+				ProbePoint *tc = xalloc(sizeof *tc);
+				*tc = *t;
+				tc->optional = target->optional || pp->optional;
+				tc->sufficient = target->sufficient;
+				tc->cond = target->cond ? target->cond : cond;
+				tc->from = pp;
+				int before = *found;
+				derive(decl, orig, tc, nb, tc->cond, &sub, depth + 1, found);
+				if (*found > before && target->sufficient)
+					break;
+			}
+		}
+	}
+	return any;
+}
+
+static bool pp_has_wildcard(const ProbePoint *pp)
+{
+	vec_foreach(&pp->comps, i)
+		if (strchr(((PPComp *)vec_get(&pp->comps, i))->name, '*'))
+			return true;
+	return false;
+}
+
+/* Concrete points for pp from every family pattern it matches, e.g.
+ * `b*` -> begin, `timer.*(5)` -> timer.s(5), timer.ms(5), ... */
+static void expand_builtin(ProbePoint *pp, Vec *out)
+{
+	Vec seen = {0};
+	for (int f = 0; families[f]; f++) {
+		for (int k = 0; families[f]->patterns[k]; k++) {
+			char *pat = xstrdup(families[f]->patterns[k]);
+			Vec names = {0}, hasarg = {0};
+			for (char *tokp = strtok(pat, "."); tokp; tokp = strtok(NULL, ".")) {
+				char *paren = strchr(tokp, '(');
+				if (paren)
+					*paren = '\0';
+				vec_push(&names, tokp);
+				vec_push(&hasarg, paren ? "y" : "");
+			}
+			if (names.len != pp->comps.len)
+				continue;
+			bool ok = true;
+			vec_foreach(&pp->comps, i) {
+				PPComp *c = vec_get(&pp->comps, i);
+				if (!wildcard_match(c->name, vec_get(&names, i)) ||
+				    (c->arg != NULL) != (((char *)vec_get(&hasarg, i))[0] != 0))
+					ok = false;
+			}
+			if (!ok)
+				continue;
+			ProbePoint *np = xalloc(sizeof *np);
+			*np = *pp;
+			np->comps = (Vec){0};
+			vec_foreach(&pp->comps, i) {
+				PPComp *c = xalloc(sizeof *c);
+				*c = *(PPComp *)vec_get(&pp->comps, i);
+				c->name = vec_get(&names, i);
+				vec_push(&np->comps, c);
+			}
+			const char *text = pp_string(np);
+			bool dup = false;
+			vec_foreach(&seen, i)
+				if (str_eq(vec_get(&seen, i), text))
+					dup = true;
+			if (dup)
+				continue;
+			vec_push(&seen, (void *)text);
+			vec_push(out, np);
+		}
+	}
+}
+
+static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+		   Vec *chain, int depth, int *found)
+{
+	if (depth > 16) {
+		error_tok(pp->tok, "probe alias expansion too deep (recursive alias?)");
+		return;
+	}
+	if (expand_aliases(decl, orig, pp, body, cond, chain, depth, found))
+		return;
+	/* Wildcards in built-in names expand against the families' patterns. */
+	Vec concrete = {0};
+	if (pp_has_wildcard(pp))
+		expand_builtin(pp, &concrete);
+	else
+		vec_push(&concrete, pp);
+	vec_foreach(&concrete, i) {
+		ProbePoint *c = vec_get(&concrete, i);
+		DProbe *d = xalloc(sizeof *d);
+		d->pp = c;
+		d->orig = orig;
+		d->probe = decl;
+		d->body = body;
+		d->cond = cond;
+		d->pp_text = pp_string(c);
+		vec_foreach(chain, k)
+			vec_push(&d->derivation, vec_get(chain, k));
+		d->family = family_for(S, d);
+		if (!d->family) {
+			if (g_errors)
+				return;
+			continue;
+		}
+		d->index = S->probes.len;
+		vec_push(&S->probes, d);
+		(*found)++;
+	}
+}
+
+static void resolve_point(Probe *decl, ProbePoint *pp)
+{
+	int found = 0;
+	int errs = g_errors;
+	Vec chain = {0};
+	Buf b = {0};
+	vec_foreach(&decl->points, i)
+		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&decl->points, i)));
+	vec_push(&chain, xstrdup(buf_cstr(&b)));
+	free(b.s);
+	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
+	if (found || pp->optional || g_errors > errs)
+		return;
+	error_tok(pp->tok, "while resolving probe point");
+	Vec names = {0};
+	vec_foreach(&S->aliases, i) {
+		Probe *al = vec_get(&S->aliases, i);
+		vec_foreach(&al->alias_names, j) {
+			PPComp *c = vec_get(&((ProbePoint *)vec_get(&al->alias_names, j))->comps, 0);
+			vec_push(&names, (void *)c->name);
+		}
+	}
+	for (int i = 0; families[i]; i++) {
+		for (int k = 0; families[i]->patterns[k]; k++) {
+			const char *pat = families[i]->patterns[k];
+			const char *dot = strpbrk(pat, ".(");
+			vec_push(&names, dot ? xstrndup(pat, (size_t)(dot - pat)) : (void *)pat);
+		}
+	}
+	PPComp *first = vec_get(&pp->comps, 0);
+	error_tok(pp->tok, "probe point mismatch%s", similar_names(first->name, &names));
+}
+
+/* ================================================================ checks */
+
+static void check_types_resolved(Vec *vars, const char *what)
+{
+	vec_foreach(vars, i) {
+		Var *v = vec_get(vars, i);
+		if (v->type == TY_UNKNOWN && !v->elided)
+			error_tok(v->tok, "unresolved type%s", what);
+		if (v->arity > 0 && v->key_types)
+			for (int k = 0; k < v->arity; k++)
+				if (v->key_types[k] == TY_UNKNOWN)
+					error_tok(v->tok, "unresolved type for array key %d", k);
+	}
+}
+
+/* Mark variable reads and writes (for warnings and elision). */
+static void mark_rw(Node *n, bool write);
+
+static void mark_rw_list(Vec *v)
+{
+	vec_foreach(v, i)
+		mark_rw(vec_get(v, i), false);
+}
+
+static void mark_rw(Node *n, bool write)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_SYM:
+	case N_INDEX:
+		if (n->var) {
+			if (write)
+				n->var->written = true;
+			else
+				n->var->read = true;
+		}
+		mark_rw_list(&n->args);
+		break;
+	case N_ASSIGN:
+		mark_rw(n->lhs, true);
+		if (n->op != '=')
+			mark_rw(n->lhs, false);
+		mark_rw(n->rhs, false);
+		break;
+	case N_STATADD:
+		mark_rw(n->lhs, true);
+		mark_rw(n->rhs, false);
+		break;
+	case N_INCDEC:
+		mark_rw(n->lhs, true);
+		mark_rw(n->lhs, false);
+		break;
+	case N_DELETE:
+		mark_rw(n->lhs, true);
+		if (n->lhs->kind == N_INDEX)
+			mark_rw_list(&n->lhs->args);
+		break;
+	case N_FOREACH:
+		if (n->fe->array->var)
+			n->fe->array->var->read = true;
+		if (n->fe->array->kind == N_INDEX)
+			mark_rw_list(&n->fe->array->args);
+		vec_foreach(&n->fe->keys, i)
+			mark_rw(vec_get(&n->fe->keys, i), true);
+		if (n->fe->value)
+			mark_rw(n->fe->value, true);
+		mark_rw(n->fe->limit, false);
+		mark_rw(n->then, false);
+		break;
+	case N_BLOCK:
+		mark_rw_list(&n->stmts);
+		break;
+	case N_IF:
+	case N_FOR:
+		mark_rw(n->init, false);
+		mark_rw(n->cond, false);
+		mark_rw(n->incr, false);
+		mark_rw(n->then, false);
+		mark_rw(n->els, false);
+		break;
+	case N_TRY:
+		mark_rw(n->then, false);
+		mark_rw(n->els, false);
+		break;
+	case N_TERNARY:
+		mark_rw(n->cond, false);
+		mark_rw(n->lhs, false);
+		mark_rw(n->rhs, false);
+		break;
+	case N_IN:
+		if (n->var)
+			n->var->read = true;
+		mark_rw_list(&n->args);
+		break;
+	default:
+		mark_rw(n->lhs, false);
+		mark_rw(n->rhs, false);
+		mark_rw_list(&n->args);
+		vec_foreach(&n->comps, i) {
+			Comp *c = vec_get(&n->comps, i);
+			mark_rw(c->expr, false);
+		}
+	}
+}
+
+static void warn_unused_locals(Vec *locals)
+{
+	vec_foreach(locals, i) {
+		Var *v = vec_get(locals, i);
+		if (v->read && !v->written && !v->is_param)
+			warn_tok(v->tok, "never-assigned local variable '%s'", v->name);
+	}
+}
+
+/* ================================================================ driver */
+
+static void gather_used_globals(void)
+{
+	vec_foreach(&S->globals, i) {
+		Var *v = vec_get(&S->globals, i);
+		if (v->read || v->written || v->arity >= 0 || v->init) {
+			if (!v->read && !v->written && !v->file->is_tapset && 0)
+				continue;
+		}
+		if (!v->read && !v->written) {
+			v->elided = true;
+			continue;
+		}
+		v->index = S->used_globals.len;
+		vec_push(&S->used_globals, v);
+	}
+}
+
+static void type_round(void)
+{
+	vec_foreach(&S->probes, i) {
+		DProbe *d = vec_get(&S->probes, i);
+		infer_stmt(d->body, NULL);
+		if (d->cond)
+			expect(d->cond, TY_LONG);
+	}
+	vec_foreach(&S->used_funcs, i) {
+		Func *f = vec_get(&S->used_funcs, i);
+		infer_stmt(f->body, f);
+	}
+	vec_foreach(&S->globals, i) {
+		Var *v = vec_get(&S->globals, i);
+		if (v->init)
+			var_type(v, v->init->type, v->init);
+	}
+}
+
+int elaborate(Session *s)
+{
+	S = s;
+	int errs = g_errors;
+	add_file(s, s->user);
+
+	/* 1. probes */
+	vec_foreach(&s->user->probes, i) {
+		Probe *p = vec_get(&s->user->probes, i);
+		vec_foreach(&p->points, j)
+			resolve_point(p, vec_get(&p->points, j));
+	}
+	if (g_errors > errs)
+		return g_errors - errs;
+	if (!s->probes.len && !s->list_mode) {
+		error_tok(NULL, "no probes found");
+		return 1;
+	}
+
+	/* 2. symbols: each concrete probe gets its own copy of the locals */
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
+		resolve_stmt(&sc, d->body);
+		if (d->cond)
+			resolve_expr(&sc, d->cond);
+	}
+	if (g_errors > errs)
+		return g_errors - errs;
+
+	/* 3. types to a fixpoint */
+	do {
+		changes = 0;
+		type_round();
+	} while (changes && g_errors == errs);
+	if (g_errors > errs)
+		return g_errors - errs;
+
+	/* 4. checks */
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		mark_rw(d->body, false);
+		mark_rw(d->cond, false);
+	}
+	vec_foreach(&s->used_funcs, i)
+		mark_rw(((Func *)vec_get(&s->used_funcs, i))->body, false);
+	vec_foreach(&s->probes, i)
+		warn_unused_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		warn_unused_locals(&f->locals);
+	}
+	final_round = true;
+	type_round();
+	gather_used_globals();
+	vec_foreach(&s->probes, i)
+		check_types_resolved(&((DProbe *)vec_get(&s->probes, i))->locals, "");
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		check_types_resolved(&f->locals, "");
+		check_types_resolved(&f->params, "");
+		if (f->ret == TY_UNKNOWN && f->body->kind == N_BLOCK) {
+			/* a function that returns nothing is fine */
+		}
+		if (f->ret == TY_STATS)
+			error_tok(f->tok, "function cannot return a statistic");
+	}
+	check_types_resolved(&s->used_globals, "");
+	vec_foreach(&s->files, i) {
+		Stapfile *f = vec_get(&s->files, i);
+		vec_foreach(&f->embeds, k)
+			vec_push(&s->embeds, vec_get(&f->embeds, k));
+	}
+	if (s->warnings_as_errors && g_warnings)
+		return g_warnings;
+	return g_errors - errs;
+}

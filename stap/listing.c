@@ -1,0 +1,157 @@
+/* listing.c - what pass 2 resolved, printed: the -p2 listing, -l/-L, and
+ * the --dump-* lists.  Layout follows SystemTap's:
+ *
+ *   # globals
+ *   name[size]:type [key types]
+ *   # functions
+ *   name:type (param:type, ...)
+ *     # locals
+ *     name:type
+ *   # probes
+ *   point /&#42; <- derivation &#42;/
+ */
+#include "stap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void put_var(FILE *out, const char *indent, Var *v)
+{
+	fprintf(out, "%s%s", indent, v->name);
+	if (v->maxsize)
+		fprintf(out, "[%lld]", (long long)v->maxsize);
+	fprintf(out, ":%s", v->type == TY_STATS ? "stats" : type_name(v->type));
+	if (v->arity > 0) {
+		fputs(" [", out);
+		for (int i = 0; i < v->arity; i++)
+			fprintf(out, "%s%s", i ? ", " : "", type_name(v->key_types[i]));
+		fputc(']', out);
+	}
+	fputc('\n', out);
+}
+
+static void put_locals(FILE *out, Vec *locals)
+{
+	int n = 0;
+	vec_foreach(locals, i)
+		if (!((Var *)vec_get(locals, i))->elided)
+			n++;
+	if (!n)
+		return;
+	fputs("  # locals\n", out);
+	vec_foreach(locals, i) {
+		Var *v = vec_get(locals, i);
+		if (!v->elided)
+			put_var(out, "  ", v);
+	}
+}
+
+static void put_func_head(FILE *out, Func *f)
+{
+	fprintf(out, "%s:%s (", f->name, type_name(f->ret));
+	vec_foreach(&f->params, i) {
+		Var *p = vec_get(&f->params, i);
+		fprintf(out, "%s%s:%s", i ? ", " : "", p->name, type_name(p->type));
+	}
+	fputs(")\n", out);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const Func *x = *(Func *const *)a, *y = *(Func *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : x->params.len - y->params.len;
+}
+
+void dump_elaborated(FILE *out, Session *s)
+{
+	if (s->list_mode) {
+		Vec seen = {0};
+		vec_foreach(&s->probes, i) {
+			DProbe *d = vec_get(&s->probes, i);
+			const char *name = d->orig && d->derivation.len > 1 ? pp_string(d->orig) : d->pp_text;
+			bool dup = false;
+			vec_foreach(&seen, k)
+				if (str_eq(vec_get(&seen, k), name))
+					dup = true;
+			if (dup)
+				continue;
+			vec_push(&seen, (void *)name);
+		}
+		qsort(seen.data, (size_t)seen.len, sizeof(void *), cmp_str);
+		vec_foreach(&seen, i)
+			fprintf(out, "%s\n", (char *)vec_get(&seen, i));
+		return;
+	}
+	if (s->used_globals.len) {
+		fputs("# globals\n", out);
+		vec_foreach(&s->used_globals, i)
+			put_var(out, "", vec_get(&s->used_globals, i));
+	}
+	if (s->used_funcs.len) {
+		fputs("# functions\n", out);
+		Vec sorted = {0};
+		vec_foreach(&s->used_funcs, i)
+			vec_push(&sorted, vec_get(&s->used_funcs, i));
+		qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_name);
+		vec_foreach(&sorted, i) {
+			Func *f = vec_get(&sorted, i);
+			put_func_head(out, f);
+			put_locals(out, &f->locals);
+		}
+	}
+	if (s->probes.len) {
+		fputs("# probes\n", out);
+		vec_foreach(&s->probes, i) {
+			DProbe *d = vec_get(&s->probes, i);
+			fprintf(out, "%s /* <-", d->pp_text);
+			for (int k = 0; k < d->derivation.len; k++)
+				fprintf(out, " %s%s", (char *)vec_get(&d->derivation, k),
+					k + 1 < d->derivation.len ? " <-" : "");
+			fputs(" */\n", out);
+			put_locals(out, &d->locals);
+		}
+	}
+}
+
+int elaborate_dump(Session *s, int what)
+{
+	tapsets_load_all(s);
+	if (what == 't') {
+		Vec all = {0};
+		for (int i = 0; families[i]; i++)
+			for (int k = 0; families[i]->patterns[k]; k++)
+				vec_push(&all, (void *)families[i]->patterns[k]);
+		qsort(all.data, (size_t)all.len, sizeof(void *), cmp_str);
+		vec_foreach(&all, i)
+			printf("%s\n", (char *)vec_get(&all, i));
+		return 0;
+	}
+	if (what == 'a') {
+		Vec all = {0};
+		vec_foreach(&s->aliases, i) {
+			Probe *p = vec_get(&s->aliases, i);
+			vec_foreach(&p->alias_names, k)
+				vec_push(&all, pp_string(vec_get(&p->alias_names, k)));
+		}
+		qsort(all.data, (size_t)all.len, sizeof(void *), cmp_str);
+		vec_foreach(&all, i)
+			printf("%s\n", (char *)vec_get(&all, i));
+		return 0;
+	}
+	Vec sorted = {0};
+	vec_foreach(&s->funcs, i) {
+		Func *f = vec_get(&s->funcs, i);
+		if (!f->is_private && f->name[0] != '_')
+			vec_push(&sorted, f);
+	}
+	qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_name);
+	vec_foreach(&sorted, i)
+		put_func_head(stdout, vec_get(&sorted, i));
+	return 0;
+}

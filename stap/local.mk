@@ -1,0 +1,18 @@
+## stap/local.mk: the translator.
+
+bin_PROGRAMS += stap/stap
+stap_stap_SOURCES = \
+	stap/stap.h stap/ast.h \
+	stap/main.c stap/util.c stap/diag.c \
+	stap/lexer.l stap/parser.y stap/preproc.c stap/ast.c stap/dump.c \
+	stap/tapsets.c stap/elaborate.c stap/listing.c \
+	stap/probes.c stap/probe_begin.c stap/probe_timer.c \
+	stap/translate.c stap/kernel.c stap/build.c stap/run.c
+stap_stap_CPPFLAGS = -D_GNU_SOURCE -I$(top_srcdir)/stap -I$(top_builddir)/stap -I$(top_builddir) $(PATH_DEFS)
+stap_stap_CFLAGS = $(AM_CFLAGS)
+stap_stap_LDADD = $(DW_LIBS) $(ELF_LIBS)
+AM_YFLAGS = -d -Wall -Wno-yacc
+BUILT_SOURCES += stap/parser.h
+# flex output is not warning-clean under our strict flags
+stap/stap-lexer.$(OBJEXT): CFLAGS += -Wno-unused-function -Wno-sign-compare -Wno-missing-prototypes
+EXTRA_DIST += stap/README

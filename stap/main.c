@@ -1,0 +1,528 @@
+/* main.c - the stap driver: options, then the five passes.
+ *
+ * The whole pipeline is visible in pipeline() below: each pass hands its
+ * product to the next and `-p N` stops after pass N, printing the product
+ * (parse tree, elaborated program, C file, module path).  `-v` prints
+ * SystemTap's per-pass summary lines with resource usage and timings.
+ */
+#include "stap.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+Session *g_session;
+
+/* ---- timing and resource lines for -v */
+
+typedef struct PassClock {
+	double real;
+	struct rusage ru;
+} PassClock;
+
+double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static PassClock clock_start(void)
+{
+	PassClock c;
+	c.real = now_ms();
+	getrusage(RUSAGE_SELF, &c.ru);
+	return c;
+}
+
+static long tv_ms(struct timeval a, struct timeval b)
+{
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_usec - a.tv_usec) / 1000;
+}
+
+/* "using Xvirt/Yres/Zshr/Wdata kb, in Uusr/Ssys/Rreal ms." */
+static const char *clock_text(PassClock *c, bool with_mem)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	long virt = 0, res = 0, shr = 0, data = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		long pg = sysconf(_SC_PAGESIZE) / 1024;
+		long text, lib;
+		if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &virt, &res, &shr, &text, &lib, &data) == 6) {
+			virt *= pg, res *= pg, shr *= pg, data *= pg;
+		}
+		fclose(f);
+	}
+	const char *mem = with_mem ? xsprintf("using %ldvirt/%ldres/%ldshr/%lddata kb, ", virt, res, shr, data) : "";
+	return xsprintf("%sin %ldusr/%ldsys/%ldreal ms.", mem, tv_ms(c->ru.ru_utime, ru.ru_utime),
+			tv_ms(c->ru.ru_stime, ru.ru_stime), (long)(now_ms() - c->real));
+}
+
+/* ---- paths: installed, or this build tree */
+
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	if (!dir[0]) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+		if (n <= 0)
+			return ".";
+		dir[n] = '\0';
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	return dir;
+}
+
+/* True when this stap is the one built in ABS_BUILDDIR (not installed). */
+static bool in_build_tree(void)
+{
+	return str_eq(self_dir(), ABS_BUILDDIR "/stap");
+}
+
+const char *runtime_dir(Session *s)
+{
+	if (!s->runtime_dir) {
+		const char *env = getenv("SYSTEMTAP_RUNTIME");
+		s->runtime_dir = env ? env : in_build_tree() ? ABS_SRCDIR "/runtime" : PKGDATADIR "/runtime";
+	}
+	return s->runtime_dir;
+}
+
+const char *tapset_dir(Session *s)
+{
+	if (!s->tapset_dir) {
+		const char *env = getenv("SYSTEMTAP_TAPSET");
+		s->tapset_dir = env ? env : in_build_tree() ? ABS_SRCDIR "/tapset" : PKGDATADIR "/tapset";
+	}
+	return s->tapset_dir;
+}
+
+const char *tool_path(Session *s, const char *name)
+{
+	const char *env = NULL;
+	if (str_eq(name, "staprun"))
+		env = getenv("SYSTEMTAP_STAPRUN");
+	else if (str_eq(name, "stap-vm"))
+		env = getenv("SYSTEMTAP_STAPVM");
+	if (env)
+		return env;
+	if (in_build_tree()) {
+		if (str_eq(name, "staprun"))
+			return ABS_BUILDDIR "/staprun/staprun";
+		return xsprintf(ABS_SRCDIR "/lab/%s", name);
+	}
+	return xsprintf(BINDIR "/%s", name);
+}
+
+const char *session_tmpdir(Session *s)
+{
+	if (!s->tmpdir) {
+		const char *base = getenv("TMPDIR");
+		char *t = xsprintf("%s/stapXXXXXX", base ? base : "/tmp");
+		if (!mkdtemp(t))
+			fatal("cannot create temporary directory %s: %s", t, strerror(errno));
+		s->tmpdir = t;
+	}
+	return s->tmpdir;
+}
+
+static void cleanup_tmpdir(Session *s)
+{
+	if (!s->tmpdir)
+		return;
+	if (s->keep_tmp) {
+		fprintf(stderr, "Keeping temporary directory \"%s\"\n", s->tmpdir);
+		return;
+	}
+	char *cmd = xsprintf("rm -rf '%s'", s->tmpdir);
+	if (system(cmd) != 0)
+		warn_plain("could not remove %s", s->tmpdir);
+}
+
+int run_command(Session *s, char *const argv[], bool quiet)
+{
+	if (s->verbose > 2) {
+		fputs("Running", stderr);
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (quiet) {
+			if (!freopen("/dev/null", "w", stdout))
+				_exit(127);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "ERROR: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* ---- options */
+
+static void usage(FILE *out)
+{
+	fputs(
+"Usage: stap [options] FILE                 Run script in file.\n"
+"   or: stap [options] -                    Run script on stdin.\n"
+"   or: stap [options] -e SCRIPT            Run given script.\n"
+"   or: stap [options] -l PROBE             List matching probes.\n"
+"   or: stap [options] -L PROBE             List matching probes and local variables.\n"
+"\n"
+"Options (in ~/.systemtap/rc and on command line):\n"
+"   --         end of translator options, script options follow\n"
+"   -h --help  show help\n"
+"   -V --version  show version\n"
+"   -p NUM     stop after pass NUM 1-5, instead of 5\n"
+"              (parse, elaborate, translate, compile, run)\n"
+"   -v         add verbosity to all passes\n"
+"   -k         keep temporary directory\n"
+"   -u         unoptimized translation\n"
+"   -w         suppress warnings\n"
+"   -W         turn warnings into errors\n"
+"   -g         guru mode\n"
+"   -s NUM     buffer size in megabytes\n"
+"   -I DIR     look in DIR for additional .stp script files\n"
+"   -D NM=VAL  emit macro definition into generated C code\n"
+"   -B NM=VAL  pass option to kbuild make\n"
+"   -r RELEASE cross-compile to kernel RELEASE\n"
+"   -m MODULE  set probe module name\n"
+"   -o FILE    send script output to file, instead of stdout\n"
+"   -c CMD     start the probes, run CMD, and exit when it finishes\n"
+"   -x PID     sets target() to PID\n"
+"   -e SCRIPT  run given script\n"
+"   -E SCRIPT  run given script in addition to the script file\n"
+"   -F         run as on-file flight recorder with -o, or in-memory with -L\n"
+"   -S size[,n] switch output file to next file when it reaches size (MB)\n"
+"   -T TIME    terminate the script after TIME seconds\n"
+"   -t         collect probe timing information\n"
+"   -b         bulk (per-cpu) output mode\n"
+"   --vm       run pass 5 in the lab virtual machine (stap-vm)\n"
+"   --skip-badvars  substitute zero for bad context $variables\n"
+"   --suppress-handler-errors  catch all runtime errors, continue\n"
+"   --compatible=VERSION  suppress incompatible language/tapset changes\n"
+"   --disable-cache  do not use the module cache\n"
+"   --dump-functions  list available functions\n"
+"   --dump-probe-types  list available probe point types\n"
+"   --dump-probe-aliases  list available probe aliases\n", out);
+}
+
+enum {
+	OPT_VM = 1000, OPT_SKIP_BADVARS, OPT_SUPPRESS_HANDLER_ERRORS, OPT_COMPATIBLE,
+	OPT_DISABLE_CACHE, OPT_CLEAN_CACHE, OPT_DUMP_FUNCTIONS, OPT_DUMP_PROBE_TYPES,
+	OPT_DUMP_PROBE_ALIASES, OPT_RUNTIME, OPT_PRIVILEGE, OPT_POISON_CACHE,
+};
+
+static int dump_mode;
+
+static void add_staprun_opt(Session *s, const char *opt, const char *arg)
+{
+	vec_push(&s->staprun_opts, (void *)opt);
+	if (arg)
+		vec_push(&s->staprun_opts, (void *)arg);
+}
+
+static void parse_options(Session *s, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "vm", no_argument, NULL, OPT_VM },
+		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
+		{ "suppress-handler-errors", no_argument, NULL, OPT_SUPPRESS_HANDLER_ERRORS },
+		{ "compatible", required_argument, NULL, OPT_COMPATIBLE },
+		{ "disable-cache", no_argument, NULL, OPT_DISABLE_CACHE },
+		{ "clean-cache", no_argument, NULL, OPT_CLEAN_CACHE },
+		{ "poison-cache", no_argument, NULL, OPT_POISON_CACHE },
+		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
+		{ "dump-probe-types", no_argument, NULL, OPT_DUMP_PROBE_TYPES },
+		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_PROBE_ALIASES },
+		{ "runtime", required_argument, NULL, OPT_RUNTIME },
+		{ "privilege", required_argument, NULL, OPT_PRIVILEGE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	/* '+': stop at the first non-option (the script), as SystemTap does. */
+	while ((c = getopt_long(argc, argv, "+hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:P",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(stdout); exit(0);
+		case 'V':
+			printf("Systemtap translator/driver (version 5.0/0.188, %s %s)\n"
+			       "This is ctap, a SystemTap-compatible tracer written in C.\n",
+			       PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
+		case 'p': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 5)
+				fatal("Invalid pass number '%s' (should be 1-5)", optarg);
+			s->last_pass = (int)n;
+			break;
+		}
+		case 'v': s->verbose++; break;
+		case 'k': s->keep_tmp = true; break;
+		case 'u': s->unoptimized = true; break;
+		case 'w': s->suppress_warnings = true; break;
+		case 'W': s->warnings_as_errors = true; break;
+		case 'g': s->guru = true; break;
+		case 'P': break;
+		case 's': add_staprun_opt(s, "-s", optarg); break;
+		case 'I': vec_push(&s->include_dirs, optarg); break;
+		case 'D': vec_push(&s->defines, optarg); break;
+		case 'B': break;
+		case 'r': s->release = optarg; break;
+		case 'a':
+			if (!str_eq(optarg, "x86_64"))
+				fatal("unsupported architecture '%s' (only x86_64)", optarg);
+			break;
+		case 'm': {
+			const char *p = optarg;
+			for (; *p; p++)
+				if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				      (*p >= '0' && *p <= '9')))
+					fatal("Invalid module name '%s': use letters, digits and '_' only", optarg);
+			if (strlen(optarg) > 55)
+				fatal("Invalid module name '%s': at most 55 characters", optarg);
+			s->module_name = optarg;
+			s->module_name_given = true;
+			break;
+		}
+		case 'o': s->output_file = optarg; add_staprun_opt(s, "-o", optarg); break;
+		case 'c': s->cmd = optarg; break;
+		case 'x': {
+			char *end;
+			s->target_pid = strtol(optarg, &end, 10);
+			if (*end || s->target_pid <= 0)
+				fatal("Invalid target process ID '%s'", optarg);
+			break;
+		}
+		case 'e':
+			if (s->script_text)
+				fatal("only one -e option allowed");
+			s->script_text = optarg;
+			break;
+		case 'E': s->script_text = optarg; break;
+		case 'F': add_staprun_opt(s, "-L", NULL); break;
+		case 'S': add_staprun_opt(s, "-S", optarg); break;
+		case 'T': add_staprun_opt(s, "-T", optarg); break;
+		case 't': s->timing = true; break;
+		case 'b': add_staprun_opt(s, "-b", NULL); break;
+		case 'l': s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'L': s->list_vars = true; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'R': s->runtime_dir = optarg; break;
+		case OPT_VM: s->vm = true; break;
+		case OPT_SKIP_BADVARS: s->skip_badvars = true; break;
+		case OPT_SUPPRESS_HANDLER_ERRORS: s->suppress_handler_errors = true; break;
+		case OPT_COMPATIBLE: s->compatible = optarg; break;
+		case OPT_DISABLE_CACHE: s->disable_cache = true; break;
+		case OPT_CLEAN_CACHE: case OPT_POISON_CACHE: break;
+		case OPT_DUMP_FUNCTIONS: dump_mode = c; break;
+		case OPT_DUMP_PROBE_TYPES: dump_mode = c; break;
+		case OPT_DUMP_PROBE_ALIASES: dump_mode = c; break;
+		case OPT_RUNTIME:
+			if (!str_eq(optarg, "kernel"))
+				fatal("unsupported runtime '%s' (only 'kernel')", optarg);
+			break;
+		case OPT_PRIVILEGE:
+			if (!str_eq(optarg, "stapdev"))
+				fatal("unsupported privilege level '%s' (only stapdev)", optarg);
+			break;
+		default:
+			fputs("Try 'stap --help' for more information.\n", stderr);
+			exit(1);
+		}
+	}
+	int i = optind;
+	if (!s->script_text && !dump_mode) {
+		if (i >= argc) {
+			fputs("A script must be specified.\nTry 'stap --help' for more information.\n", stderr);
+			exit(1);
+		}
+		s->script_path = argv[i++];
+	}
+	/* The rest: script arguments; `name=value` after a script sets globals
+	 * only when passed to staprun, so they are script args here, as in
+	 * SystemTap, unless they look like assignments to a global. */
+	for (; i < argc; i++)
+		vec_push(&s->script_args, argv[i]);
+	if (s->cmd && s->target_pid)
+		fatal("You can't specify -c and -x options together.");
+	if (s->vm && !s->release)
+		s->release = NULL;	/* the lab kernel; resolved in kernel.c */
+}
+
+/* ---- the passes */
+
+static int pass1_parse(Session *s)
+{
+	SrcFile *f;
+	if (s->script_text) {
+		f = srcfile_new("<input>", s->script_text, strlen(s->script_text), false);
+	} else if (str_eq(s->script_path, "-")) {
+		Buf b = {0};
+		char tmp[4096];
+		size_t n;
+		while ((n = fread(tmp, 1, sizeof tmp, stdin)) > 0)
+			buf_putn(&b, tmp, n);
+		f = srcfile_new("<input>", buf_cstr(&b), b.len, false);
+	} else {
+		f = srcfile_load(s->script_path, false);
+		if (!f) {
+			fprintf(stderr, "Input file '%s' is missing.\n", s->script_path);
+			return 1;
+		}
+	}
+	s->user_file = f;
+	s->tapsets = tapsets_open(s);
+	Stapfile *sf = parse_file(s, f);
+	if (!sf) {
+		fprintf(stderr, "%s%d parse error%s.\n", g_errors ? "\n" : "", g_errors > 0 ? g_errors : 1,
+			g_errors > 1 ? "s" : "");
+		return 1;
+	}
+	s->user = sf;
+	vec_push(&s->files, sf);
+	return 0;
+}
+
+static const char *pass_names[] = { "", "parse", "analysis", "translation", "compilation", "run" };
+
+static int pass_failed(Session *s, int pass)
+{
+	diag_summary();
+	fprintf(stderr, "Pass %d: %s failed.  [man error::pass%d]\n", pass, pass_names[pass], pass);
+	return 1;
+}
+
+static void default_module_name(Session *s)
+{
+	if (s->module_name)
+		return;
+	uint64_t h = hash_bytes(0, s->user_file->text, s->user_file->len);
+	s->module_name = xsprintf("stap_%016llx_%d", (unsigned long long)h, (int)getpid());
+}
+
+static int pipeline(Session *s)
+{
+	PassClock c = clock_start();
+	if (pass1_parse(s))
+		return pass_failed(s, 1);
+	if (s->verbose)
+		fprintf(stderr, "Pass 1: parsed user script and %d library scripts %s\n",
+			s->files.len - 1, clock_text(&c, true));
+	if (s->last_pass == 1) {
+		puts("# parse tree dump");
+		vec_foreach(&s->files, i)
+			dump_file(stdout, vec_get(&s->files, i));
+		putchar('\n');
+		return 0;
+	}
+
+	c = clock_start();
+	if (elaborate(s))
+		return pass_failed(s, 2);
+	if (s->verbose)
+		fprintf(stderr, "Pass 2: analyzed script: %d probe%s, %d function%s, %d embed%s, %d global%s %s\n",
+			s->probes.len, s->probes.len == 1 ? "" : "s",
+			s->used_funcs.len, s->used_funcs.len == 1 ? "" : "s",
+			s->embeds.len, s->embeds.len == 1 ? "" : "s",
+			s->used_globals.len, s->used_globals.len == 1 ? "" : "s", clock_text(&c, true));
+	diag_summary();
+	if (s->last_pass == 2 || s->list_mode) {
+		dump_elaborated(stdout, s);
+		return 0;
+	}
+
+	c = clock_start();
+	default_module_name(s);
+	if (translate(s))
+		return pass_failed(s, 3);
+	if (s->verbose)
+		fprintf(stderr, "Pass 3: translated to C into \"%s\" %s\n", s->c_file, clock_text(&c, true));
+	if (s->last_pass == 3) {
+		size_t n;
+		char *text = read_file(s->c_file, &n);
+		if (text)
+			fwrite(text, 1, n, stdout);
+		return 0;
+	}
+
+	c = clock_start();
+	if (build_module(s))
+		return pass_failed(s, 4);
+	if (s->verbose)
+		fprintf(stderr, "Pass 4: compiled C into \"%s\" %s\n", s->ko_file, clock_text(&c, false));
+	if (s->last_pass == 4) {
+		puts(s->ko_file);
+		return 0;
+	}
+
+	c = clock_start();
+	if (s->verbose)
+		fprintf(stderr, "Pass 5: starting run.\n");
+	int rc = run_module(s);
+	if (s->verbose)
+		fprintf(stderr, "Pass 5: run completed %s\n", clock_text(&c, false));
+	if (rc) {
+		fprintf(stderr, "WARNING: %s exited with status: %d\n", s->vm ? "stap-vm" : "staprun", rc);
+		return pass_failed(s, 5);
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+int main(int argc, char **argv)
+{
+	Session *s = xalloc(sizeof *s);
+	g_session = s;
+	s->last_pass = 5;
+	s->target_pid = 0;
+	parse_options(s, argc, argv);
+	if (s->list_mode && s->last_pass == 5)
+		s->last_pass = 2;
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGHUP, &sa, NULL);
+	int rc;
+	if (dump_mode) {
+		s->tapsets = tapsets_open(s);
+		rc = elaborate_dump(s, dump_mode == OPT_DUMP_FUNCTIONS ? 'f' :
+				    dump_mode == OPT_DUMP_PROBE_TYPES ? 't' : 'a');
+	} else {
+		rc = pipeline(s);
+	}
+	cleanup_tmpdir(s);
+	return rc;
+}

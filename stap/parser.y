@@ -1,0 +1,496 @@
+/* parser.y - the SystemTap grammar.
+ *
+ * A pure bison parser over the token vector made by lexer.l and filtered by
+ * preproc.c.  Actions only call constructors from ast.c; checks that need
+ * more than one token (alias names, lvalues) live there too.  Expressions
+ * use a flat grammar with precedence declarations in SystemTap's order;
+ * the optional `;` between statements is resolved towards the longest
+ * expression, like SystemTap's parser.
+ */
+%code requires {
+#include "stap.h"
+typedef struct ParseCtx ParseCtx;
+}
+
+%code provides {
+struct ParseCtx {
+	Session *s;
+	Stapfile *file;
+	Vec *toks;		/* filtered tokens, T_EOF last */
+	int pos;		/* next token */
+	Tok *last;		/* last token handed to bison */
+	bool in_function;	/* `return` allowed */
+	bool failed;
+};
+int parser_lex(SP_STYPE *lval, ParseCtx *ctx);
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+static void sp_error(ParseCtx *ctx, const char *msg);
+#define sp_lex parser_lex
+}
+
+%define api.pure full
+%define api.prefix {sp_}
+%define parse.error custom
+%define parse.lac full
+%param {ParseCtx *ctx}
+
+%union {
+	Tok *tok;
+	Node *node;
+	Vec *vec;
+	ProbePoint *pp;
+	PPComp *ppc;
+	int ival;
+	Foreach *fe;
+	Var *var;
+	Func *func;
+}
+%expect 0
+
+%token <tok> IDENT NUMBER STRING EMBEDDED PPWORD TARGETVAR
+%token <tok> ALT_OPEN "{ (alternation)" ALT_CLOSE "} (alternation)"
+%token <tok> K_PROBE "probe" K_GLOBAL "global" K_PRIVATE "private" K_FUNCTION "function"
+%token <tok> K_IF "if" K_ELSE "else" K_FOR "for" K_FOREACH "foreach" K_IN "in"
+%token <tok> K_LIMIT "limit" K_RETURN "return" K_DELETE "delete" K_WHILE "while"
+%token <tok> K_BREAK "break" K_CONTINUE "continue" K_NEXT "next" K_TRY "try"
+%token <tok> K_CATCH "catch" K_STRING "string" K_LONG "long"
+%token <tok> AT_STATOP AT_HIST_LINEAR AT_HIST_LOG AT_CAST AT_VAR AT_DEFINED AT_ENTRY
+%token <tok> AT_PROBEWRITE AT_CONST AT_REGISTER AT_DEREF
+%token <tok> OP_EQ "==" OP_NE "!=" OP_LE "<=" OP_GE ">=" OP_AND "&&" OP_OR "||"
+%token <tok> OP_SHL "<<" OP_SHR ">>" OP_SHRU ">>>" OP_STATADD "<<<"
+%token <tok> OP_INC "++" OP_DEC "--" OP_ARROW "->" OP_MATCH "=~" OP_NMATCH "!~"
+%token <tok> OP_ADDEQ "+=" OP_SUBEQ "-=" OP_MULEQ "*=" OP_DIVEQ "/=" OP_MODEQ "%="
+%token <tok> OP_ANDEQ "&=" OP_OREQ "|=" OP_XOREQ "^=" OP_SHLEQ "<<=" OP_SHREQ ">>="
+%token <tok> OP_CATEQ ".=" OP_DOLLAR2 "$$"
+%token <tok> PP_IF "%(" PP_THEN "%?" PP_ELSE "%:" PP_END "%)"
+%token <tok> '=' '+' '-' '*' '/' '%' '&' '|' '^' '~' '!' '<' '>' '.' '?' ':'
+%token <tok> ',' ';' '(' ')' '[' ']' '{' '}' '$'
+
+%type <node> expr opt_expr primary target_chain block stmt stmts fbody literal
+%type <node> index_item if_stmt
+%type <vec> pp args arglist index_list pp_list pp_comps alt_list params param_list
+%type <vec> fe_keylist global_list
+%type <ppc> pp_comp
+%type <ival> opt_type pp_flags fe_sortdir
+%type <fe> fe_head fe_tail
+%type <node> fe_key
+%type <var> global_item param
+%type <tok> assign_op
+%type <func> fhead
+%type <ival> opt_prio
+
+/* Lowest first.  LOWEST ends an expression statement without `;`. */
+%precedence LOWEST
+%precedence ';' K_ELSE
+%precedence IDENT NUMBER STRING TARGETVAR EMBEDDED AT_STATOP AT_HIST_LINEAR AT_HIST_LOG
+%precedence AT_CAST AT_VAR AT_DEFINED AT_ENTRY AT_PROBEWRITE AT_CONST AT_REGISTER AT_DEREF
+%right '=' OP_ADDEQ OP_SUBEQ OP_MULEQ OP_DIVEQ OP_MODEQ OP_ANDEQ OP_OREQ OP_XOREQ
+%right OP_SHLEQ OP_SHREQ OP_CATEQ OP_STATADD
+%right '?' ':'
+%left OP_OR
+%left OP_AND
+%left '|'
+%left '^'
+%left '&'
+%precedence K_IN
+%left OP_EQ OP_NE '<' '>' OP_LE OP_GE OP_MATCH OP_NMATCH
+%left OP_SHL OP_SHR OP_SHRU
+%left '.'
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UNARY '!' '~'
+%precedence OP_INC OP_DEC
+%precedence '(' '['
+
+%%
+
+file
+	: %empty
+	| file decl
+	;
+
+decl
+	: K_PROBE pp_list block			{ ast_probe(ctx, $1, $2, NULL, false, $3); }
+	| K_PROBE pp_list '=' pp_list block	{ ast_probe(ctx, $1, $4, $2, false, $5); }
+	| K_PROBE pp_list OP_ADDEQ pp_list block	{ ast_probe(ctx, $1, $4, $2, true, $5); }
+	| K_GLOBAL global_list			{ ast_globals(ctx, $2, false); }
+	| K_PRIVATE K_GLOBAL global_list		{ ast_globals(ctx, $3, true); }
+	| function				{ }
+	| K_PRIVATE function			{ ast_last_function_private(ctx); }
+	| EMBEDDED				{ ast_top_embedded(ctx, $1); }
+	| ';'					{ }
+	;
+
+/* ---- probe points */
+
+pp_list
+	: pp				{ $$ = $1; }
+	| pp_list ',' pp		{ $$ = ast_vec_cat($1, $3); }
+	;
+
+pp
+	: pp_comps pp_flags		{ $$ = ast_pp($1, $2, NULL); }
+	| pp_comps pp_flags K_IF '(' expr ')'	{ $$ = ast_pp($1, $2, $5); }
+	;
+
+pp_flags
+	: %empty			{ $$ = 0; }
+	| '?'				{ $$ = 1; }
+	| '!'				{ $$ = 2; }
+	| '?' '!'			{ $$ = 3; }
+	| '!' '?'			{ $$ = 3; }
+	;
+
+/* Each element is a Vec of alternative PPComp (one unless {a,b} was used). */
+pp_comps
+	: pp_comp			{ $$ = ast_vec(NULL, ast_vec(NULL, $1)); }
+	| ALT_OPEN alt_list ALT_CLOSE	{ $$ = ast_vec(NULL, $2); }
+	| pp_comps '.' pp_comp		{ $$ = ast_vec($1, ast_vec(NULL, $3)); }
+	| pp_comps '.' ALT_OPEN alt_list ALT_CLOSE	{ $$ = ast_vec($1, $4); }
+	;
+
+alt_list
+	: pp_comp			{ $$ = ast_vec(NULL, $1); }
+	| alt_list ',' pp_comp		{ $$ = ast_vec($1, $3); }
+	;
+
+pp_comp
+	: PPWORD			{ $$ = ast_ppcomp($1, NULL); }
+	| PPWORD '(' NUMBER ')'		{ $$ = ast_ppcomp($1, new_num($3, $3->num)); }
+	| PPWORD '(' '-' NUMBER ')'	{ $$ = ast_ppcomp($1, new_num($4, -$4->num)); }
+	| PPWORD '(' STRING ')'		{ $$ = ast_ppcomp($1, new_str($3, $3->text)); }
+	;
+
+/* ---- globals and functions */
+
+global_list
+	: global_item			{ $$ = ast_vec(NULL, $1); }
+	| global_list ',' global_item	{ $$ = ast_vec($1, $3); }
+	;
+
+global_item
+	: IDENT				{ $$ = ast_global($1, NULL, -1, false); }
+	| IDENT '=' literal		{ $$ = ast_global($1, $3, -1, false); }
+	| IDENT '[' NUMBER ']'		{ $$ = ast_global($1, NULL, $3->num, false); }
+	| IDENT '%'			{ $$ = ast_global($1, NULL, 0, true); }
+	| IDENT '%' '[' NUMBER ']'	{ $$ = ast_global($1, NULL, $4->num, true); }
+	;
+
+literal
+	: NUMBER			{ $$ = new_num($1, $1->num); }
+	| '-' NUMBER			{ $$ = new_num($2, -$2->num); }
+	| STRING			{ $$ = new_str($1, $1->text); }
+	;
+
+function
+	: fhead fbody			{ ast_function(ctx, $1, $2); }
+	;
+
+fhead
+	: K_FUNCTION IDENT opt_type '(' params ')' opt_prio
+					{ $$ = ast_function_head(ctx, $2, $3, $5, $7); }
+	;
+
+opt_prio
+	: %empty			{ $$ = 0; }
+	| ':' NUMBER			{ $$ = (int)$2->num; }
+	;
+
+opt_type
+	: %empty			{ $$ = TY_UNKNOWN; }
+	| ':' K_LONG			{ $$ = TY_LONG; }
+	| ':' K_STRING			{ $$ = TY_STRING; }
+	;
+
+params
+	: %empty			{ $$ = ast_vec(NULL, NULL); }
+	| param_list			{ $$ = $1; }
+	;
+
+param_list
+	: param				{ $$ = ast_vec(NULL, $1); }
+	| param_list ',' param		{ $$ = ast_vec($1, $3); }
+	;
+
+param
+	: IDENT opt_type		{ $$ = ast_param($1, $2); }
+	;
+
+fbody
+	: block				{ $$ = $1; }
+	| EMBEDDED			{ $$ = ast_embedded_body(ctx, $1); }
+	;
+
+/* ---- statements */
+
+block
+	: '{' stmts '}'			{ $$ = $2; $$->tok = $1; }
+	;
+
+stmts
+	: %empty			{ $$ = new_node(N_BLOCK, NULL); }
+	| stmts stmt			{ $$ = $1; vec_push(&$$->stmts, $2); }
+	;
+
+stmt
+	: block				{ $$ = $1; }
+	| ';'				{ $$ = new_node(N_NULL, $1); }
+	| expr %prec LOWEST		{ $$ = ast_expr_stmt($1); }
+	| expr ';'			{ $$ = ast_expr_stmt($1); }
+	| if_stmt			{ $$ = $1; }
+	| K_WHILE '(' expr ')' stmt	{ $$ = ast_for($1, NULL, $3, NULL, $5); }
+	| K_FOR '(' opt_expr ';' opt_expr ';' opt_expr ')' stmt
+					{ $$ = ast_for($1, $3, $5, $7, $9); }
+	| K_FOREACH '(' fe_head K_IN fe_tail ')' stmt
+					{ $$ = ast_foreach($1, $3, $5, $7); }
+	| K_TRY block K_CATCH block	{ $$ = ast_try($1, $2, NULL, $4); }
+	| K_TRY block K_CATCH '(' IDENT ')' block
+					{ $$ = ast_try($1, $2, $5, $7); }
+	| K_RETURN %prec LOWEST		{ $$ = ast_return(ctx, $1, NULL); }
+	| K_RETURN expr %prec LOWEST	{ $$ = ast_return(ctx, $1, $2); }
+	| K_RETURN ';'			{ $$ = ast_return(ctx, $1, NULL); }
+	| K_RETURN expr ';'		{ $$ = ast_return(ctx, $1, $2); }
+	| K_DELETE expr %prec LOWEST	{ $$ = new_unary(N_DELETE, 0, $1, $2); }
+	| K_DELETE expr ';'		{ $$ = new_unary(N_DELETE, 0, $1, $2); }
+	| K_NEXT			{ $$ = new_node(N_NEXT, $1); }
+	| K_BREAK			{ $$ = new_node(N_BREAK, $1); }
+	| K_CONTINUE			{ $$ = new_node(N_CONTINUE, $1); }
+	;
+
+if_stmt
+	: K_IF '(' expr ')' stmt %prec LOWEST		{ $$ = ast_if($1, $3, $5, NULL); }
+	| K_IF '(' expr ')' stmt K_ELSE stmt		{ $$ = ast_if($1, $3, $5, $7); }
+	;
+
+opt_expr
+	: %empty			{ $$ = NULL; }
+	| expr				{ $$ = $1; }
+	;
+
+/* foreach ([a-, b] in arr+ limit 5), foreach (v = [a, b] in arr[*, 1]) */
+fe_head
+	: fe_key			{ $$ = ast_fe_keys(NULL, ast_vec(NULL, $1)); }
+	| '[' fe_keylist ']'		{ $$ = ast_fe_keys(NULL, $2); }
+	| IDENT fe_sortdir '=' fe_key	{ $$ = ast_fe_keys(ast_fe_value($1, $2), ast_vec(NULL, $4)); }
+	| IDENT fe_sortdir '=' '[' fe_keylist ']'	{ $$ = ast_fe_keys(ast_fe_value($1, $2), $5); }
+	;
+
+fe_keylist
+	: fe_key			{ $$ = ast_vec(NULL, $1); }
+	| fe_keylist ',' fe_key		{ $$ = ast_vec($1, $3); }
+	;
+
+fe_key
+	: IDENT fe_sortdir		{ $$ = ast_fe_key($1, $2); }
+	;
+
+fe_sortdir
+	: %empty			{ $$ = 0; }
+	| '+'				{ $$ = 1; }
+	| '-'				{ $$ = -1; }
+	;
+
+fe_tail
+	: IDENT fe_sortdir				{ $$ = ast_fe_array($1, NULL, $2, NULL, NULL); }
+	| IDENT '[' index_list ']' fe_sortdir		{ $$ = ast_fe_array($1, $3, $5, NULL, NULL); }
+	| IDENT AT_STATOP fe_sortdir			{ $$ = ast_fe_array($1, NULL, $3, $2, NULL); }
+	| IDENT fe_sortdir K_LIMIT expr			{ $$ = ast_fe_array($1, NULL, $2, NULL, $4); }
+	| IDENT '[' index_list ']' fe_sortdir K_LIMIT expr	{ $$ = ast_fe_array($1, $3, $5, NULL, $7); }
+	| IDENT AT_STATOP fe_sortdir K_LIMIT expr	{ $$ = ast_fe_array($1, NULL, $3, $2, $5); }
+	;
+
+/* ---- expressions */
+
+expr
+	: primary				{ $$ = $1; }
+	| expr assign_op expr %prec '='	{ $$ = ast_assign($2, $1, $3); }
+	| expr OP_STATADD expr			{ $$ = new_binary(OP_STATADD, $2, $1, $3); $$->kind = N_STATADD; }
+	| expr '?' expr ':' expr		{ $$ = ast_ternary($2, $1, $3, $5); }
+	| expr OP_OR expr			{ $$ = new_binary(OP_OR, $2, $1, $3); }
+	| expr OP_AND expr			{ $$ = new_binary(OP_AND, $2, $1, $3); }
+	| expr '|' expr				{ $$ = new_binary('|', $2, $1, $3); }
+	| expr '^' expr				{ $$ = new_binary('^', $2, $1, $3); }
+	| expr '&' expr				{ $$ = new_binary('&', $2, $1, $3); }
+	| expr K_IN IDENT			{ $$ = ast_in($2, ast_vec(NULL, $1), $3); }
+	| '[' index_list ']' K_IN IDENT		{ $$ = ast_in($4, $2, $5); }
+	| expr OP_EQ expr			{ $$ = new_binary(OP_EQ, $2, $1, $3); }
+	| expr OP_NE expr			{ $$ = new_binary(OP_NE, $2, $1, $3); }
+	| expr '<' expr				{ $$ = new_binary('<', $2, $1, $3); }
+	| expr '>' expr				{ $$ = new_binary('>', $2, $1, $3); }
+	| expr OP_LE expr			{ $$ = new_binary(OP_LE, $2, $1, $3); }
+	| expr OP_GE expr			{ $$ = new_binary(OP_GE, $2, $1, $3); }
+	| expr OP_MATCH STRING			{ $$ = ast_regex($2, $1, $3); }
+	| expr OP_NMATCH STRING			{ $$ = ast_regex($2, $1, $3); }
+	| expr OP_SHL expr			{ $$ = new_binary(OP_SHL, $2, $1, $3); }
+	| expr OP_SHR expr			{ $$ = new_binary(OP_SHR, $2, $1, $3); }
+	| expr OP_SHRU expr			{ $$ = new_binary(OP_SHRU, $2, $1, $3); }
+	| expr '.' expr				{ $$ = new_binary('.', $2, $1, $3); }
+	| expr '+' expr				{ $$ = new_binary('+', $2, $1, $3); }
+	| expr '-' expr				{ $$ = new_binary('-', $2, $1, $3); }
+	| expr '*' expr				{ $$ = new_binary('*', $2, $1, $3); }
+	| expr '/' expr				{ $$ = new_binary('/', $2, $1, $3); }
+	| expr '%' expr				{ $$ = new_binary('%', $2, $1, $3); }
+	| '-' expr %prec UNARY			{ $$ = new_unary(N_UNARY, '-', $1, $2); }
+	| '+' expr %prec UNARY			{ $$ = new_unary(N_UNARY, '+', $1, $2); }
+	| '!' expr				{ $$ = new_unary(N_UNARY, '!', $1, $2); }
+	| '~' expr				{ $$ = new_unary(N_UNARY, '~', $1, $2); }
+	| OP_INC expr %prec UNARY		{ $$ = ast_incdec($1, $2, false); }
+	| OP_DEC expr %prec UNARY		{ $$ = ast_incdec($1, $2, false); }
+	| expr OP_INC				{ $$ = ast_incdec($2, $1, true); }
+	| expr OP_DEC				{ $$ = ast_incdec($2, $1, true); }
+	;
+
+assign_op
+	: '=' | OP_ADDEQ | OP_SUBEQ | OP_MULEQ | OP_DIVEQ | OP_MODEQ | OP_ANDEQ | OP_OREQ
+	| OP_XOREQ | OP_SHLEQ | OP_SHREQ | OP_CATEQ
+	;
+
+primary
+	: NUMBER				{ $$ = new_num($1, $1->num); }
+	| STRING				{ $$ = new_str($1, $1->text); }
+	| IDENT					{ $$ = ast_sym($1); }
+	| IDENT '[' index_list ']'		{ $$ = ast_index($1, $3); }
+	| IDENT '(' args ')'			{ $$ = ast_call(ctx, $1, $3); }
+	| '(' expr ')'				{ $$ = $2; }
+	| EMBEDDED				{ $$ = ast_embedded_expr(ctx, $1); }
+	| TARGETVAR target_chain		{ $$ = ast_target($1, $2); }
+	| AT_STATOP '(' expr ')'		{ $$ = ast_statop($1, $3, NULL); }
+	| AT_STATOP '(' expr ',' expr ')'	{ $$ = ast_statop($1, $3, $5); }
+	| AT_HIST_LINEAR '(' expr ',' expr ',' expr ',' expr ')'
+						{ $$ = ast_hist($1, $3, $5, $7, $9); }
+	| AT_HIST_LOG '(' expr ')'		{ $$ = ast_hist($1, $3, NULL, NULL, NULL); }
+	| AT_CAST '(' expr ',' STRING ')' target_chain %prec TARGETVAR	{ $$ = ast_cast($1, $3, $5, NULL, $7); }
+	| AT_CAST '(' expr ',' STRING ',' STRING ')' target_chain %prec TARGETVAR
+						{ $$ = ast_cast($1, $3, $5, $7, $9); }
+	| AT_VAR '(' STRING ')' target_chain %prec TARGETVAR	{ $$ = ast_atvar($1, $3, NULL, $5); }
+	| AT_VAR '(' STRING ',' STRING ')' target_chain %prec TARGETVAR	{ $$ = ast_atvar($1, $3, $5, $7); }
+	| AT_DEFINED '(' expr ')'		{ $$ = new_unary(N_DEFINED, 0, $1, $3); }
+	| AT_ENTRY '(' expr ')'			{ $$ = new_unary(N_ENTRY, 0, $1, $3); }
+	| AT_PROBEWRITE '(' expr ')'		{ $$ = new_unary(N_PROBEWRITE, 0, $1, $3); }
+	| AT_CONST '(' STRING ')'		{ $$ = new_str($3, $3->text); $$->kind = N_CONST; $$->tok = $1; }
+	| AT_REGISTER '(' expr ')'		{ $$ = new_unary(N_REGISTER, 0, $1, $3); }
+	| AT_DEREF '(' args ')'			{ $$ = ast_deref($1, $3); }
+	;
+
+/* The member chain after $var, @cast(...) or @var(...). */
+target_chain
+	: %empty				{ $$ = new_node(N_TARGET, NULL); }
+	| target_chain OP_ARROW IDENT		{ $$ = ast_chain_member($1, $3); }
+	| target_chain '[' expr ']'		{ $$ = ast_chain_index($1, $2, $3); }
+	| target_chain '$'			{ $$ = ast_chain_pretty($1, $2); }
+	| target_chain OP_DOLLAR2		{ $$ = ast_chain_pretty($1, $2); }
+	;
+
+args
+	: %empty				{ $$ = ast_vec(NULL, NULL); }
+	| arglist				{ $$ = $1; }
+	;
+
+arglist
+	: expr					{ $$ = ast_vec(NULL, $1); }
+	| arglist ',' expr			{ $$ = ast_vec($1, $3); }
+	;
+
+index_list
+	: index_item				{ $$ = ast_vec(NULL, $1); }
+	| index_list ',' index_item		{ $$ = ast_vec($1, $3); }
+	;
+
+index_item
+	: expr					{ $$ = $1; }
+	| '*'					{ $$ = new_node(N_STAR, $1); }
+	;
+
+%%
+
+/* SystemTap-style "expected ..." messages from bison's expected-token set. */
+static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
+{
+	enum { MAXEXP = 64 };
+	yysymbol_kind_t exp[MAXEXP];
+	int n = yypcontext_expected_tokens(pctx, exp, MAXEXP);
+	Tok *t = ctx->last;
+	bool want_decl = false, want_value = false, want_stmt = false;
+	for (int i = 0; i < n; i++) {
+		if (exp[i] == YYSYMBOL_K_PROBE)
+			want_decl = true;
+		if (exp[i] == YYSYMBOL_NUMBER)
+			want_value = true;
+		if (exp[i] == YYSYMBOL_K_FOREACH)
+			want_stmt = true;
+	}
+	if (want_decl)
+		parse_error_tok(t, "expected 'probe', 'global', 'private', 'function', or '%%{'");
+	else if (want_stmt && t->code == '}')
+		parse_error_tok(t, "expected statement");
+	else if (want_stmt && n > 20)
+		parse_error_tok(t, "expected statement");
+	else if (want_value)
+		parse_error_tok(t, "expected literal string or number");
+	else if (n == 1 && exp[0] == YYSYMBOL_PPWORD)
+		parse_error_tok(t, "expected identifier or '*'");
+	else if (n == 1 && exp[0] == YYSYMBOL_IDENT)
+		parse_error_tok(t, "expected identifier");
+	else {
+		Buf b = {0};
+		for (int i = 0; i < n && i < 5; i++) {
+			const char *name = yysymbol_name(exp[i]);
+			if (i)
+				buf_puts(&b, i == n - 1 ? ", or " : ", ");
+			if (name[0] == '"' || name[0] == '\'')
+				buf_printf(&b, "'%.*s'", (int)strlen(name) - 2, name + 1);
+			else if (exp[i] == YYSYMBOL_IDENT || exp[i] == YYSYMBOL_PPWORD)
+				buf_puts(&b, "identifier");
+			else if (exp[i] == YYSYMBOL_STRING)
+				buf_puts(&b, "string");
+			else
+				buf_puts(&b, name);
+		}
+		parse_error_tok(t, "expected %s", buf_cstr(&b));
+		free(b.s);
+	}
+	ctx->failed = true;
+	return 0;
+}
+
+static void sp_error(ParseCtx *ctx, const char *msg)
+{
+	if (!ctx->failed)
+		parse_error_tok(ctx->last, "%s", msg);
+	ctx->failed = true;
+}
+
+int parser_lex(SP_STYPE *lval, ParseCtx *ctx)
+{
+	Tok *t = vec_get(ctx->toks, ctx->pos);
+	if (t->kind != T_EOF)
+		ctx->pos++;
+	ctx->last = t;
+	lval->tok = t;
+	if (t->kind == T_EOF)
+		return SP_EOF;
+	return t->code;
+}
+
+Stapfile *parse_file(Session *s, SrcFile *f)
+{
+	Stapfile *sf = xalloc(sizeof *sf);
+	sf->src = f;
+	sf->privileged = f->is_tapset || s->guru;
+	int errs = g_errors;
+	Vec *raw = lex_file(f);
+	if (g_errors > errs)
+		return NULL;
+	Vec *toks = preprocess(s, raw, f);
+	if (!toks || g_errors > errs)
+		return NULL;
+	ParseCtx ctx = { .s = s, .file = sf, .toks = toks };
+	if (sp_parse(&ctx) != 0 || ctx.failed || g_errors > errs)
+		return NULL;
+	return sf;
+}

@@ -1,0 +1,54 @@
+/* probes.c - the table of probe families.
+ *
+ * Each row is a Family (stap.h) implemented in its own probe_*.c file.  A
+ * concrete probe point is offered to each family in order; the first whose
+ * match() accepts it owns the probe.  Wildcards in built-in names
+ * (`probe b*`, `timer.*`) are expanded against the families' patterns
+ * before matching.
+ */
+#include "stap.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const Family *const families[] = {
+	&family_begin,
+	&family_end,
+	&family_error,
+	&family_never,
+	&family_timer,
+	NULL,
+};
+
+const PPComp *pp_comp(const ProbePoint *pp, int i)
+{
+	return i < pp->comps.len ? vec_get(&pp->comps, i) : NULL;
+}
+
+bool pp_is(const ProbePoint *pp, int ncomps, ...)
+{
+	if (pp->comps.len < ncomps)
+		return false;
+	va_list ap;
+	va_start(ap, ncomps);
+	bool ok = true;
+	for (int i = 0; i < ncomps; i++) {
+		const char *want = va_arg(ap, const char *);
+		if (!str_eq(pp_comp(pp, i)->name, want))
+			ok = false;
+	}
+	va_end(ap);
+	return ok;
+}
+
+const Family *family_for(Session *s, DProbe *d)
+{
+	int errs = g_errors;
+	for (int i = 0; families[i]; i++) {
+		if (families[i]->match(s, d))
+			return g_errors > errs ? NULL : families[i];
+		if (g_errors > errs)
+			return NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,92 @@
+/* run.c - pass 5: hand the module to staprun, here or in the lab.
+ *
+ * Locally: `staprun [options] MODULE.ko [global=value ...]`.  With --vm:
+ * `stap-vm -f MODULE.ko [-x PROGRAM] -- 'staprun ... MODULE.ko'`, which
+ * boots the lab kernel, runs the same staprun command there and passes its
+ * output and exit status through.
+ */
+#include "stap.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Single-quote s for sh -c. */
+static const char *shell_quote(const char *s)
+{
+	Buf b = {0};
+	buf_putc(&b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_puts(&b, "'\\''");
+		else
+			buf_putc(&b, *s);
+	}
+	buf_putc(&b, '\'');
+	char *r = xstrdup(buf_cstr(&b));
+	free(b.s);
+	return r;
+}
+
+static void staprun_args(Session *s, Vec *argv, const char *module)
+{
+	for (int i = 0; i < s->verbose && i < 3; i++)
+		vec_push(argv, "-v");
+	vec_foreach(&s->staprun_opts, i)
+		vec_push(argv, vec_get(&s->staprun_opts, i));
+	if (s->cmd) {
+		vec_push(argv, "-c");
+		vec_push(argv, (void *)s->cmd);
+	}
+	if (s->target_pid) {
+		vec_push(argv, "-x");
+		vec_push(argv, xsprintf("%ld", s->target_pid));
+	}
+	vec_push(argv, (void *)module);
+	vec_foreach(&s->global_inits, i)
+		vec_push(argv, vec_get(&s->global_inits, i));
+}
+
+/* The program a -c command starts, if it names a host file to copy. */
+static const char *cmd_program(const char *cmd)
+{
+	size_t n = strcspn(cmd, " \t");
+	char *prog = xstrndup(cmd, n);
+	if (prog[0] == '/')
+		return file_exists(prog) ? prog : NULL;
+	return NULL;
+}
+
+int run_module(Session *s)
+{
+	Vec argv = {0};
+	signal(SIGINT, SIG_IGN);	/* staprun handles Ctrl-C and stops cleanly */
+	signal(SIGTERM, SIG_IGN);
+	if (!s->vm) {
+		vec_push(&argv, (void *)tool_path(s, "staprun"));
+		staprun_args(s, &argv, s->ko_file);
+		vec_push(&argv, NULL);
+		return run_command(s, (char *const *)argv.data, false);
+	}
+	const char *ko = s->ko_file;
+	const char *base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
+	Vec inner = {0};
+	vec_push(&inner, "staprun");
+	staprun_args(s, &inner, base);
+	Buf cmd = {0};
+	vec_foreach(&inner, i)
+		buf_printf(&cmd, "%s%s", i ? " " : "", shell_quote(vec_get(&inner, i)));
+	vec_push(&argv, (void *)tool_path(s, "stap-vm"));
+	if (s->verbose)
+		vec_push(&argv, "-v");
+	vec_push(&argv, "-f");
+	vec_push(&argv, (void *)ko);
+	if (s->cmd && cmd_program(s->cmd)) {
+		vec_push(&argv, "-x");
+		vec_push(&argv, (void *)cmd_program(s->cmd));
+	}
+	vec_push(&argv, "--");
+	vec_push(&argv, buf_cstr(&cmd));
+	vec_push(&argv, NULL);
+	return run_command(s, (char *const *)argv.data, false);
+}

@@ -1,0 +1,513 @@
+/* stap.h - the one internal header of the translator, sectioned by pass.
+ *
+ * Data flows through five passes:
+ *
+ *   1 parse      script text -> tokens (lexer.l, preproc.c) -> AST (parser.y)
+ *   2 elaborate  AST + tapsets -> resolved probes, functions, globals, types
+ *   3 translate  resolved program -> one C file for a kernel module
+ *   4 build      C file -> NAME.ko with the target kernel's kbuild
+ *   5 run        NAME.ko -> staprun (locally or in the lab)
+ *
+ * Everything allocated by the translator lives in one arena and is never
+ * freed: stap is a short batch process.  Every node carries the token it came
+ * from so that any error, however deep, points at the source.
+ */
+#ifndef STAP_H
+#define STAP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct Session Session;
+typedef struct Node Node;
+typedef struct Var Var;
+typedef struct Func Func;
+typedef struct Probe Probe;
+typedef struct ProbePoint ProbePoint;
+typedef struct Family Family;
+
+/* ================================================================ util.c */
+
+void *xalloc(size_t n);				/* zeroed arena memory; never NULL */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvsprintf(const char *fmt, va_list ap);
+bool str_eq(const char *a, const char *b);
+bool str_startswith(const char *s, const char *prefix);
+bool str_endswith(const char *s, const char *suffix);
+char *read_file(const char *path, size_t *len);	/* NULL with errno on failure */
+bool file_exists(const char *path);
+bool wildcard_match(const char *pattern, const char *s);	/* fnmatch-like: * ? [..] */
+int edit_distance(const char *a, const char *b);
+uint64_t hash_bytes(uint64_t h, const void *p, size_t n);	/* FNV-1a 64 */
+
+/* A growable array of pointers (arena-backed). */
+typedef struct Vec {
+	void **data;
+	int len;
+	int cap;
+} Vec;
+void vec_push(Vec *v, const void *p);
+#define vec_get(v, i) ((v)->data[i])
+#define vec_foreach(v, i) for (int i = 0; i < (v)->len; i++)
+
+/* A growable string (malloc-backed, for large outputs such as C code). */
+typedef struct Buf {
+	char *s;
+	size_t len;
+	size_t cap;
+} Buf;
+void buf_putc(Buf *b, char c);
+void buf_puts(Buf *b, const char *s);
+void buf_putn(Buf *b, const char *s, size_t n);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(Buf *b, const char *fmt, va_list ap);
+char *buf_cstr(Buf *b);				/* NUL-terminated contents ("" if empty) */
+
+/* ================================================================ diag.c */
+
+/* A script or tapset file. */
+typedef struct SrcFile {
+	const char *name;		/* as shown in messages: path or "<input>" */
+	const char *text;		/* whole contents, NUL-terminated */
+	size_t len;
+	bool is_tapset;			/* from the tapset library (privileged code) */
+	bool is_macro_file;		/* a .stpm file: only @define allowed */
+} SrcFile;
+
+typedef struct Loc {
+	SrcFile *file;
+	int line;			/* 1-based */
+	int col;			/* 1-based, in bytes */
+} Loc;
+
+/* Token kinds: one row each, with the spelling used in messages. */
+#define TOKEN_KINDS(X)                                                    \
+	X(T_EOF, "end of input")                                          \
+	X(T_IDENT, "identifier")                                          \
+	X(T_NUMBER, "number")                                             \
+	X(T_STRING, "string")                                             \
+	X(T_EMBEDDED, "embedded-code")                                    \
+	X(T_PPWORD, "identifier")	/* probe point component, built by preproc.c */ \
+	X(T_DOLLAR, "identifier")	/* $name, $$vars ... */           \
+	X(T_ATOP, "operator")		/* @count @cast @defined ... */   \
+	X(T_OP, "operator")                                               \
+	X(T_KEYWORD, "keyword")                                           \
+	X(T_JUNK, "junk")
+#define X(k, s) k,
+enum { TOKEN_KINDS(X) T_NKINDS };
+#undef X
+
+/* Token spellings used by the parser, one per keyword and operator. */
+typedef struct Tok {
+	int kind;			/* T_* */
+	int code;			/* bison token number (parser.h) */
+	const char *text;		/* spelling (string literals: decoded contents) */
+	const char *raw;		/* string literals: source spelling */
+	int64_t num;			/* T_NUMBER: value */
+	Loc loc;
+	bool space_before;		/* whitespace or comment precedes it */
+	const struct Tok *expanded_from;	/* macro/argument expansion origin */
+} Tok;
+
+extern int g_errors;			/* errors so far in this pass */
+extern int g_warnings;
+
+/* SystemTap's report layout:
+ *   KIND: MESSAGE: identifier 'x' at FILE:LINE:COL
+ *           source: LINE TEXT
+ *                   ^
+ */
+void error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void parse_error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warn_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void error_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "ERROR: ..." */
+void warn_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "WARNING: ..." */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+const char *tok_describe(const Tok *t);		/* "identifier 'foo'" */
+void diag_source(const Tok *t, const char *label);	/* the source:/caret lines */
+
+/* ================================================================ lexer.l, preproc.c */
+
+Vec *lex_file(SrcFile *f);			/* raw tokens, ends with T_EOF */
+SrcFile *srcfile_new(const char *name, const char *text, size_t len, bool is_tapset);
+SrcFile *srcfile_load(const char *path, bool is_tapset);	/* NULL on failure */
+
+/* Macros from @define: global ones from .stpm files, local to one file. */
+typedef struct Macro {
+	const char *name;
+	Vec params;			/* const char * */
+	Vec body;			/* Tok * */
+	Tok *tok;
+} Macro;
+
+/* Preprocess raw tokens: %( %? %: %) conditionals, @define/@macro,
+ * $N/@N arguments, and the probe point word merging the grammar needs. */
+Vec *preprocess(Session *s, Vec *raw, SrcFile *f);
+
+/* ================================================================ parser.y, ast.c */
+
+typedef enum Type {
+	TY_UNKNOWN = 0,
+	TY_LONG,
+	TY_STRING,
+	TY_STATS,
+} Type;
+const char *type_name(Type t);		/* "long", "string", "stat", "unknown" */
+
+/* Node kinds, expressions then statements.  `Fields:` lists the valid members. */
+typedef enum NodeKind {
+	/* expressions */
+	N_NUM,		/* num */
+	N_STR,		/* str (decoded) */
+	N_SYM,		/* name -> var (local or global scalar, or whole array/stat) */
+	N_INDEX,	/* lhs = array N_SYM, args = keys (N_STAR allowed in slices) */
+	N_STAR,		/* `*` in an array slice or delete */
+	N_CALL,		/* name, args -> func */
+	N_PRINT,	/* name (print, printf, sprintf, ...), args; fmt parsed */
+	N_BINARY,	/* op, lhs, rhs: arithmetic, bitwise, comparison, `.`, && || */
+	N_UNARY,	/* op (- ! ~ +), lhs */
+	N_ASSIGN,	/* op (= += ... .=), lhs, rhs */
+	N_STATADD,	/* lhs <<< rhs */
+	N_INCDEC,	/* op (++ --), lhs, is_post */
+	N_TERNARY,	/* cond, lhs (then), rhs (else) */
+	N_IN,		/* args in lhs (N_SYM array) */
+	N_REGEX,	/* op (=~ !~), lhs, str = pattern */
+	N_STATOP,	/* op (@count @sum @min @max @avg @variance), lhs (N_SYM/N_INDEX), args (variance: bucket) */
+	N_HIST,		/* op (@hist_linear @hist_log), lhs, args (lo, hi, step) */
+	N_TARGET,	/* $name / $$vars: name, comps (member chain), suffix "$"/"$$" */
+	N_CAST,		/* @cast(lhs, str type [, module]): args[0]=type, args[1]=module; comps */
+	N_ATVAR,	/* @var("name@file"[, "module"]): str, comps */
+	N_DEFINED,	/* @defined(lhs) */
+	N_ENTRY,	/* @entry(lhs) */
+	N_PROBEWRITE,	/* @probewrite(lhs) */
+	N_CONST,	/* @const("NAME") : str */
+	N_REGISTER,	/* @kregister(n)/@uregister(n): op, lhs */
+	N_DEREF,	/* @kderef/@uderef(size, addr): op, args */
+	N_EMBEDDED_EXPR,/* %{ code %} in an expression: str */
+	/* statements */
+	N_BLOCK,	/* stmts */
+	N_EXPR_STMT,	/* lhs */
+	N_IF,		/* cond, then, els */
+	N_FOR,		/* init, cond, incr, then (body); `while` is a N_FOR */
+	N_FOREACH,	/* fe (keys, value, array, sort, limit), then (body) */
+	N_TRY,		/* then (try block), els (catch block), catch_var */
+	N_NEXT,
+	N_BREAK,
+	N_CONTINUE,
+	N_RETURN,	/* lhs (may be NULL) */
+	N_DELETE,	/* lhs */
+	N_NULL,		/* ; */
+	N_EMBEDDED,	/* %{ code %} as a function body: str */
+	N_NKINDS
+} NodeKind;
+
+/* A link in a target-variable member chain: ->name, [index], $/$$ suffix. */
+typedef struct Comp {
+	enum { COMP_MEMBER, COMP_INDEX, COMP_EXPR_INDEX, COMP_PRETTY } kind;
+	const char *name;	/* member name, or "$"/"$$" */
+	int64_t index;		/* literal index */
+	Node *expr;		/* computed index */
+	Tok *tok;
+} Comp;
+
+/* The parsed parts of a print-family format string. */
+typedef struct FmtSpec {
+	enum { FS_LITERAL, FS_CONV } kind;
+	const char *text;	/* FS_LITERAL: text; FS_CONV: the whole %... */
+	char conv;		/* d i u x X o s c p b m M % */
+	unsigned flags;		/* FMT_* */
+	int width, prec;	/* -1 none, -2 taken from an argument ('*') */
+} FmtSpec;
+enum {
+	FMT_LEFT = 1, FMT_PLUS = 2, FMT_SPACE = 4, FMT_ALT = 8, FMT_ZERO = 16,
+};
+
+typedef struct Foreach {
+	Vec keys;		/* Node* N_SYM key variables */
+	Node *value;		/* N_SYM value variable or NULL */
+	Node *array;		/* N_SYM array, or N_INDEX slice with N_STAR keys */
+	int sort_key;		/* 0 none, 1..N key column, -1 value */
+	int sort_dir;		/* +1 ascending, -1 descending */
+	int sort_aggr;		/* stats sort: op token (@count ...) or 0 */
+	Node *limit;
+} Foreach;
+
+struct Node {
+	NodeKind kind;
+	Tok *tok;		/* the token errors point at */
+	Type type;		/* inferred (expressions) */
+	int op;			/* operator token code */
+	int64_t num;
+	const char *str;
+	const char *name;
+	Node *lhs, *rhs;
+	Node *cond, *then, *els, *init, *incr;
+	Vec args;		/* Node* */
+	Vec stmts;		/* Node* */
+	Vec comps;		/* Comp* */
+	Foreach *fe;
+	bool is_post;		/* N_INCDEC */
+	Var *var;		/* N_SYM, N_INDEX (through lhs), catch variable */
+	Func *func;		/* N_CALL */
+	Vec fmt;		/* N_PRINT: FmtSpec* */
+	const char *catch_var;	/* N_TRY */
+	Tok *catch_tok;
+	void *aux;		/* pass-specific annotation (e.g. DWARF resolution) */
+};
+
+/* Constructors (ast.c). */
+Node *new_node(NodeKind kind, Tok *tok);
+Node *new_num(Tok *tok, int64_t v);
+Node *new_str(Tok *tok, const char *s);
+Node *new_binary(int op, Tok *tok, Node *lhs, Node *rhs);
+Node *new_unary(NodeKind kind, int op, Tok *tok, Node *lhs);
+const char *op_spelling(int op);		/* "+", "<<<", "@count", ... */
+bool node_is_expr(const Node *n);
+
+/* A variable: global, local, function parameter, foreach key. */
+struct Var {
+	const char *name;
+	Tok *tok;
+	Type type;		/* value type */
+	int arity;		/* -1 unknown, 0 scalar, N > 0 array with N keys */
+	Type *key_types;	/* [arity] */
+	bool is_global;
+	bool is_private;	/* `private`: visible in its file only */
+	bool is_param;
+	bool is_array_decl;	/* declared with [N] or used with [] */
+	Node *init;		/* global initializer literal (or NULL) */
+	int64_t maxsize;	/* [N] or 0 for the default */
+	bool wrap;		/* `%`: overwrite oldest when full */
+	bool read, written;	/* seen read / written anywhere */
+	unsigned stat_ops;	/* 1 << STAT_* components used */
+	Vec hist;		/* Node* N_HIST uses (for buckets) */
+	SrcFile *file;
+	const char *cname;	/* C identifier */
+	int index;		/* position among globals or locals */
+	bool synthetic;		/* made by the translator */
+	bool elided;		/* unused: not emitted */
+	Tok *arity_tok;		/* where the arity was first seen */
+	Tok *type_tok;		/* where the type was first inferred */
+};
+enum { STAT_COUNT, STAT_SUM, STAT_MIN, STAT_MAX, STAT_AVG, STAT_VARIANCE, STAT_HIST_LINEAR, STAT_HIST_LOG };
+
+/* A script or tapset function. */
+struct Func {
+	const char *name;
+	Tok *tok;
+	Type ret;		/* declared or inferred return type */
+	bool ret_declared;
+	Vec params;		/* Var* */
+	Vec locals;		/* Var* (params not included) */
+	Node *body;		/* N_BLOCK or N_EMBEDDED */
+	unsigned c_flags;	/* FC_* annotations of embedded-C bodies */
+	int64_t priority;	/* overload priority (`:N`) */
+	bool is_private;
+	SrcFile *file;
+	bool used;		/* reachable from a probe */
+	bool visiting;		/* recursion guard in passes */
+	const char *cname;
+	int index;
+};
+enum {
+	FC_PURE = 1, FC_UNPRIVILEGED = 2, FC_MYPROC_UNPRIVILEGED = 4,
+	FC_GURU = 8, FC_STABLE = 16, FC_UNMANGLED = 32, FC_STRING = 64,
+};
+
+/* One probe point: `kernel.function("f").return ?` */
+typedef struct PPComp {
+	const char *name;	/* may contain * ** wildcards, or {a,b} already expanded */
+	Node *arg;		/* N_NUM / N_STR / NULL */
+	Tok *tok;
+} PPComp;
+
+struct ProbePoint {
+	Vec comps;		/* PPComp* */
+	bool optional;		/* ? */
+	bool sufficient;	/* ! */
+	Node *cond;		/* if (cond) */
+	Tok *tok;
+	ProbePoint *from;	/* the point this was derived from (alias expansion) */
+};
+char *pp_string(const ProbePoint *pp);	/* canonical spelling: kernel.function("f").return */
+
+/* A `probe` declaration, or a probe alias (`probe a = b { }`). */
+struct Probe {
+	Vec points;		/* ProbePoint* (for aliases: the targets) */
+	Vec alias_names;	/* ProbePoint* names being defined; empty for a probe */
+	bool epilogue;		/* alias with += */
+	Node *body;
+	Tok *tok;
+	SrcFile *file;
+	bool is_private;
+};
+
+/* The parse of one file. */
+typedef struct Stapfile {
+	SrcFile *src;
+	Vec probes;		/* Probe* */
+	Vec aliases;		/* Probe* */
+	Vec funcs;		/* Func* */
+	Vec globals;		/* Var* */
+	Vec embeds;		/* Node* N_EMBEDDED at top level */
+	bool privileged;	/* tapset or -g */
+} Stapfile;
+
+Stapfile *parse_file(Session *s, SrcFile *f);	/* NULL after a parse error */
+void dump_file(FILE *out, Stapfile *f);		/* -p1 listing */
+void dump_expr(Buf *b, const Node *n);
+void dump_stmt(Buf *b, const Node *n, int depth);
+
+/* ================================================================ tapsets.c */
+
+/* The tapset library: an index of which file defines which function,
+ * global and probe alias, so pass 2 parses only the files it needs. */
+typedef struct TapsetIndex TapsetIndex;
+TapsetIndex *tapsets_open(Session *s);
+void tapsets_need_function(Session *s, const char *name);	/* parse defining files */
+void tapsets_need_alias(Session *s, const ProbePoint *pp);
+void tapsets_need_global(Session *s, const char *name);
+void tapsets_load_all(Session *s);		/* for -l/-L and dumps */
+Vec *tapsets_function_names(Session *s);	/* for suggestions */
+
+/* ================================================================ elaborate.c */
+
+/* A probe after alias expansion and family resolution: one per concrete
+ * point, with one body (alias prologues + probe body + epilogues). */
+typedef struct DProbe {
+	ProbePoint *pp;		/* the concrete point */
+	ProbePoint *orig;	/* as the user wrote it */
+	Probe *probe;		/* the declaration */
+	Node *body;
+	Node *cond;		/* arming condition (may be NULL) */
+	Vec locals;		/* Var* */
+	const Family *family;
+	void *fdata;		/* family-specific resolution */
+	int index;		/* position in session->probes */
+	const char *cname;
+	const char *pp_text;	/* pp() */
+	const char *ppfunc;	/* function name for probefunc/ppfunc */
+	Vec derivation;		/* const char*: origin chain for -p2 comments */
+	bool needs_regs;	/* body uses registers/target vars */
+	int nlocks;		/* globals locked around the handler */
+} DProbe;
+
+int elaborate(Session *s);		/* pass 2: 0 or number of errors */
+Var *lookup_global(Session *s, const char *name, SrcFile *from);
+void elaborate_add_file(Session *s, Stapfile *f);	/* a tapset file was parsed */
+void dump_elaborated(FILE *out, Session *s);	/* -p2 listing */
+int elaborate_dump(Session *s, int what);	/* --dump-functions 'f', -types 't', -aliases 'a' */
+void diag_summary(void);			/* "similar messages suppressed" lines */
+
+/* ================================================================ probes.c (family table) */
+
+/* One probe family: how to recognise, resolve and emit its points.
+ * Adding a family means one new probe_*.c file and one row in probes.c. */
+struct Family {
+	const char *name;	/* C identifier part: begin, timer, kprobe, ... */
+	const char *const *patterns;	/* for -l and --dump-probe-types, NULL-terminated */
+	/* Does this family handle d->pp?  Fill d->fdata; report errors itself
+	 * (return true with an error to stop other families trying). */
+	bool (*match)(Session *s, DProbe *d);
+	/* Emit everything at file scope after the probe handlers.  Families
+	 * with `registers` define stp_fam_NAME_register(void) (0 or -errno,
+	 * undoing itself on failure) and stp_fam_NAME_unregister(void). */
+	void (*emit)(Session *s, Buf *out, Vec *probes);
+	bool registers;
+	const char *context;	/* "process" or "irq": what the handler may do */
+};
+extern const Family *const families[];
+extern const Family family_begin, family_end, family_error, family_never, family_timer;
+const Family *family_for(Session *s, DProbe *d);
+bool pp_is(const ProbePoint *pp, int ncomps, ...);	/* component names match exactly */
+const PPComp *pp_comp(const ProbePoint *pp, int i);
+
+/* ================================================================ translate.c */
+
+int translate(Session *s);		/* pass 3: writes s->c_file */
+
+/* ================================================================ build.c, kernel.c */
+
+typedef struct Kernel {
+	const char *release;		/* e.g. 6.1.0-56-amd64 */
+	const char *build_dir;		/* kbuild tree */
+	const char *config_path;
+	bool from_lab;			/* chosen because the host cannot load modules */
+} Kernel;
+int kernel_resolve(Session *s, bool need_tree);	/* fills s->kernel; errors say which package */
+const char *kernel_config(Session *s, const char *name);	/* "y", "m", value, or NULL */
+int kernel_version_code(Session *s);	/* KERNEL_VERSION(a,b,c) of release */
+int build_module(Session *s);		/* pass 4 */
+int run_module(Session *s);		/* pass 5 */
+
+/* ================================================================ main.c (the session) */
+
+struct Session {
+	/* options */
+	int last_pass;			/* -p N (5 = run) */
+	int verbose;			/* -v count */
+	bool keep_tmp;			/* -k */
+	bool guru;			/* -g */
+	bool unoptimized;		/* -u */
+	bool suppress_warnings;		/* -w */
+	bool warnings_as_errors;	/* -W */
+	bool vm;			/* --vm */
+	bool list_mode;			/* -l */
+	bool list_vars;			/* -L */
+	bool skip_badvars;
+	bool suppress_handler_errors;
+	bool timing;			/* -t */
+	bool disable_cache;
+	const char *module_name;	/* -m */
+	bool module_name_given;
+	const char *release;		/* -r */
+	const char *output_file;	/* -o */
+	const char *cmd;		/* -c */
+	long target_pid;		/* -x */
+	const char *compatible;		/* --compatible */
+	Vec include_dirs;		/* -I */
+	Vec defines;			/* -D NAME[=VALUE] (const char*) */
+	Vec script_args;		/* $1.. (const char*) */
+	Vec global_inits;		/* var=value after the script */
+	Vec staprun_opts;		/* passed through to staprun */
+	const char *script_text;	/* -e */
+	const char *script_path;	/* file or "-" */
+	const char *runtime_dir;
+	const char *tapset_dir;
+	const char *staprun_path;
+	const char *stapvm_path;
+
+	/* state */
+	const char *tmpdir;
+	const char *c_file;
+	const char *ko_file;
+	Kernel kernel;
+	bool kernel_resolved;
+	SrcFile *user_file;
+	Stapfile *user;			/* the user script */
+	Vec files;			/* Stapfile*: user first, then tapsets used */
+	Vec macros;			/* Macro* global (from .stpm) */
+	TapsetIndex *tapsets;
+	Vec globals;			/* Var* (all files) */
+	Vec funcs;			/* Func* (all files) */
+	Vec aliases;			/* Probe* */
+	Vec probes;			/* DProbe* */
+	Vec embeds;			/* Node* top-level %{ %} to emit */
+	Vec used_funcs;			/* Func* reachable */
+	Vec used_globals;		/* Var* referenced */
+};
+
+extern Session *g_session;
+double now_ms(void);
+const char *session_tmpdir(Session *s);
+const char *runtime_dir(Session *s);
+const char *tapset_dir(Session *s);
+const char *tool_path(Session *s, const char *name);	/* staprun, stap-vm */
+int run_command(Session *s, char *const argv[], bool quiet);	/* exit status */
+
+#endif /* STAP_H */

@@ -1,0 +1,1570 @@
+/* translate.c - pass 3: the elaborated program as one C file.
+ *
+ * Layout of the generated module source:
+ *
+ *   limits and -D defines, #include "stp_runtime.h"
+ *   embedded C from tapsets and -g scripts
+ *   globals (scalars, maps, statistics) and their locks
+ *   frames: one struct of locals and temporaries per probe and function,
+ *           all in union stp_frame; the runtime keeps MAXNESTING+1 of them
+ *           per CPU, so handlers use no kernel stack for script data
+ *   function bodies, probe handlers, the probe table
+ *   per-family glue (probes.c), then the six stp_gen_* lifecycle hooks
+ *   #include "stp_module.h"
+ *
+ * Expressions are emitted as C statements that leave their value in a C
+ * expression (a variable, a temporary in the frame, or a literal); errors
+ * set c->last_error and jump to the innermost handler label (the end of
+ * the function or probe, or a catch block).
+ */
+#include "ast.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Gen {
+	Session *s;
+	Buf *out;
+	int indent;
+	const char *err_label;		/* where runtime errors jump */
+	const char *break_label;
+	const char *continue_label;
+	int labels;			/* label counter */
+	int nlong, nstr, nkey;		/* temporaries in use in this statement */
+	int max_long, max_str, max_key;	/* per frame */
+	Vec extra_fields;		/* const char*: iterator and loop fields */
+	bool frame_needs_agg;		/* a struct stp_stat_agg temporary */
+	Func *func;
+	DProbe *probe;
+	Vec *locals;
+} Gen;
+
+/* ================================================================ helpers */
+
+static void emit(Gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(Gen *g, const char *fmt, ...)
+{
+	for (int i = 0; i < g->indent; i++)
+		buf_putc(g->out, '\t');
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(g->out, fmt, ap);
+	va_end(ap);
+	buf_putc(g->out, '\n');
+}
+
+static const char *label(Gen *g, const char *what)
+{
+	return xsprintf("%s_%d", what, ++g->labels);
+}
+
+static const char *ltemp(Gen *g)
+{
+	int n = g->nlong++;
+	if (g->nlong > g->max_long)
+		g->max_long = g->nlong;
+	return xsprintf("l->__t%d", n);
+}
+
+static const char *stemp(Gen *g)
+{
+	int n = g->nstr++;
+	if (g->nstr > g->max_str)
+		g->max_str = g->nstr;
+	return xsprintf("l->__s%d", n);
+}
+
+static const char *ktemp(Gen *g)
+{
+	int n = g->nkey++;
+	if (g->nkey > g->max_key)
+		g->max_key = g->nkey;
+	return xsprintf("l->__k%d", n);
+}
+
+/* A C string literal for s (bytes escaped as octal where needed). */
+static const char *c_string(const char *s)
+{
+	Buf b = {0};
+	buf_putc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(&b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_puts(&b, "\\n");
+		else if (*p == '\t')
+			buf_puts(&b, "\\t");
+		else if (*p < 32 || *p >= 127 || *p == '?')
+			buf_printf(&b, "\\%03o", *p);
+		else
+			buf_putc(&b, (char)*p);
+	}
+	buf_putc(&b, '"');
+	char *r = xstrdup(buf_cstr(&b));
+	free(b.s);
+	return r;
+}
+
+/* "operator '/' at <input>:1:27": where a runtime error happened. */
+static const char *where(const Tok *t)
+{
+	if (!t)
+		return "NULL";
+	return c_string(xsprintf("%s at %s:%d:%d", tok_describe(t),
+				 t->loc.file ? t->loc.file->name : "", t->loc.line, t->loc.col));
+}
+
+static const char *c_num(int64_t v)
+{
+	if (v == INT64_MIN)
+		return "(-9223372036854775807LL - 1)";
+	return xsprintf("%" PRId64 "LL", v);
+}
+
+static const char *var_ref(Gen *g, Var *v)
+{
+	if (v->is_global)
+		return xsprintf("stp_g_%s", v->name);
+	return xsprintf("l->l_%s", v->name);
+}
+
+static bool is_string(const Node *n)
+{
+	return n->type == TY_STRING;
+}
+
+static void error_jump(Gen *g, const char *msg_c, const Tok *at)
+{
+	emit(g, "stp_error_at(c, %s, %s);", msg_c, where(at));
+	emit(g, "goto %s;", g->err_label);
+}
+
+static void check_error(Gen *g)
+{
+	emit(g, "if (unlikely(c->last_error))");
+	emit(g, "\tgoto %s;", g->err_label);
+}
+
+/* ================================================================ expressions */
+
+static const char *gen_expr(Gen *g, Node *n);
+static void gen_stmt(Gen *g, Node *n);
+
+/* Evaluate into a long temporary (keeps left-to-right order). */
+static const char *gen_long_temp(Gen *g, Node *n)
+{
+	const char *v = gen_expr(g, n);
+	if (n->kind == N_NUM)
+		return v;
+	const char *t = ltemp(g);
+	emit(g, "%s = %s;", t, v);
+	return t;
+}
+
+static const char *map_of(Var *v)
+{
+	return xsprintf("stp_g_%s", v->name);
+}
+
+/* Build the key tuple for array v from args; returns "&l->__kN". */
+static const char *gen_key(Gen *g, Var *v, Vec *args)
+{
+	Vec vals = {0};
+	vec_foreach(args, i) {
+		Node *a = vec_get(args, i);
+		if (a->kind == N_STAR) {
+			vec_push(&vals, "0");
+			continue;
+		}
+		const char *e = gen_expr(g, a);
+		if (is_string(a)) {
+			/* keep the string stable while the key is used */
+			if (a->kind != N_STR && a->kind != N_SYM) {
+				const char *t = stemp(g);
+				emit(g, "stp_strlcpy(%s, %s);", t, e);
+				e = t;
+			}
+		} else if (a->kind != N_NUM) {
+			const char *t = ltemp(g);
+			emit(g, "%s = %s;", t, e);
+			e = t;
+		}
+		vec_push(&vals, (void *)e);
+	}
+	const char *k = ktemp(g);
+	vec_foreach(args, i) {
+		Node *a = vec_get(args, i);
+		emit(g, "%s.%s[%d] = %s;", k, is_string(a) ? "s" : "l", i, (char *)vec_get(&vals, i));
+	}
+	return xsprintf("&%s", k);
+}
+
+static const char *gen_index_read(Gen *g, Node *n)
+{
+	Var *v = n->var;
+	const char *k = gen_key(g, v, &n->args);
+	if (v->type == TY_STRING) {
+		const char *t = stemp(g);
+		emit(g, "stp_strlcpy(%s, stp_map_get_str(%s, %s));", t, map_of(v), k);
+		return t;
+	}
+	const char *t = ltemp(g);
+	emit(g, "%s = stp_map_get_long(%s, %s);", t, map_of(v), k);
+	return t;
+}
+
+static void gen_map_set(Gen *g, Var *v, const char *key, const char *val, bool str, const Tok *at)
+{
+	emit(g, "if (unlikely(stp_map_set_%s(%s, %s, %s))) {", str ? "str" : "long", map_of(v), key, val);
+	g->indent++;
+	error_jump(g, "\"Array overflow, check MAXMAPENTRIES\"", at);
+	g->indent--;
+	emit(g, "}");
+}
+
+/* a op b for long operands, with SystemTap's checks. */
+static const char *gen_arith(Gen *g, int op, const char *a, const char *b, const Tok *at)
+{
+	switch (op) {
+	case '+': return xsprintf("(int64_t)((uint64_t)%s + (uint64_t)%s)", a, b);
+	case '-': return xsprintf("(int64_t)((uint64_t)%s - (uint64_t)%s)", a, b);
+	case '*': return xsprintf("(int64_t)((uint64_t)%s * (uint64_t)%s)", a, b);
+	case '&': return xsprintf("(%s & %s)", a, b);
+	case '|': return xsprintf("(%s | %s)", a, b);
+	case '^': return xsprintf("(%s ^ %s)", a, b);
+	case OP_SHL: return xsprintf("(int64_t)((uint64_t)%s << (%s & 63))", a, b);
+	case OP_SHR: return xsprintf("(%s >> (%s & 63))", a, b);
+	case OP_SHRU: return xsprintf("(int64_t)((uint64_t)%s >> (%s & 63))", a, b);
+	case '/':
+	case '%': {
+		emit(g, "if (unlikely(%s == 0)) {", b);
+		g->indent++;
+		error_jump(g, "\"division by 0\"", at);
+		g->indent--;
+		emit(g, "}");
+		return xsprintf("stp_%s(%s, %s)", op == '/' ? "div" : "mod", a, b);
+	}
+	}
+	return "0";
+}
+
+static int assign_base_op(int op)
+{
+	switch (op) {
+	case OP_ADDEQ: return '+';
+	case OP_SUBEQ: return '-';
+	case OP_MULEQ: return '*';
+	case OP_DIVEQ: return '/';
+	case OP_MODEQ: return '%';
+	case OP_ANDEQ: return '&';
+	case OP_OREQ: return '|';
+	case OP_XOREQ: return '^';
+	case OP_SHLEQ: return OP_SHL;
+	case OP_SHREQ: return OP_SHR;
+	}
+	return 0;
+}
+
+static const char *gen_assign(Gen *g, Node *n)
+{
+	Node *lhs = n->lhs;
+	bool str = is_string(lhs);
+	if (lhs->kind == N_SYM) {
+		const char *lv = var_ref(g, lhs->var);
+		if (str) {
+			const char *r = gen_expr(g, n->rhs);
+			if (n->op == OP_CATEQ)
+				emit(g, "stp_strlcat(%s, %s);", lv, r);
+			else
+				emit(g, "stp_strlcpy(%s, %s);", lv, r);
+			return lv;
+		}
+		const char *r = gen_long_temp(g, n->rhs);
+		if (n->op == '=') {
+			emit(g, "%s = %s;", lv, r);
+			return lv;
+		}
+		const char *v = gen_arith(g, assign_base_op(n->op), lv, r, n->tok);
+		emit(g, "%s = %s;", lv, v);
+		return lv;
+	}
+	if (lhs->kind == N_INDEX) {
+		Var *v = lhs->var;
+		const char *key = gen_key(g, v, &lhs->args);
+		if (str) {
+			const char *r = gen_expr(g, n->rhs);
+			const char *t = stemp(g);
+			if (n->op == OP_CATEQ) {
+				emit(g, "stp_strlcpy(%s, stp_map_get_str(%s, %s));", t, map_of(v), key);
+				emit(g, "stp_strlcat(%s, %s);", t, r);
+			} else {
+				emit(g, "stp_strlcpy(%s, %s);", t, r);
+			}
+			gen_map_set(g, v, key, t, true, n->tok);
+			return t;
+		}
+		const char *r = gen_long_temp(g, n->rhs);
+		const char *t = ltemp(g);
+		if (n->op == '=') {
+			emit(g, "%s = %s;", t, r);
+		} else {
+			emit(g, "%s = stp_map_get_long(%s, %s);", t, map_of(v), key);
+			emit(g, "%s = %s;", t, gen_arith(g, assign_base_op(n->op), t, r, n->tok));
+		}
+		gen_map_set(g, v, key, t, false, n->tok);
+		return t;
+	}
+	error_tok(n->tok, "assignment to this target is not supported yet");
+	return "0";
+}
+
+static const char *gen_incdec(Gen *g, Node *n)
+{
+	int delta = n->op == OP_INC ? 1 : -1;
+	Node *lhs = n->lhs;
+	const char *t = ltemp(g);
+	if (lhs->kind == N_SYM) {
+		const char *lv = var_ref(g, lhs->var);
+		if (n->is_post)
+			emit(g, "%s = %s;", t, lv);
+		emit(g, "%s = (int64_t)((uint64_t)%s + (uint64_t)%d);", lv, lv, delta);
+		if (!n->is_post)
+			emit(g, "%s = %s;", t, lv);
+		return t;
+	}
+	Var *v = lhs->var;
+	const char *key = gen_key(g, v, &lhs->args);
+	const char *nv = ltemp(g);
+	emit(g, "%s = stp_map_get_long(%s, %s);", t, map_of(v), key);
+	emit(g, "%s = (int64_t)((uint64_t)%s + (uint64_t)%d);", nv, t, delta);
+	gen_map_set(g, v, key, nv, false, n->tok);
+	return n->is_post ? t : nv;
+}
+
+/* Generate `n` into a side buffer: returns its value, statements in *side. */
+static const char *gen_side(Gen *g, Node *n, Buf *side)
+{
+	Buf *saved = g->out;
+	g->out = side;
+	const char *v = gen_expr(g, n);
+	g->out = saved;
+	return v;
+}
+
+static void splice(Gen *g, Buf *side)
+{
+	if (side->len)
+		buf_puts(g->out, buf_cstr(side));
+	free(side->s);
+}
+
+static const char *gen_logical(Gen *g, Node *n)
+{
+	const char *a = gen_expr(g, n->lhs);
+	const char *t = ltemp(g);
+	Buf side = {0};
+	int saved_indent = g->indent;
+	g->indent++;
+	const char *b = gen_side(g, n->rhs, &side);
+	g->indent = saved_indent;
+	if (n->op == OP_AND) {
+		emit(g, "%s = 0;", t);
+		emit(g, "if (%s) {", a);
+	} else {
+		emit(g, "%s = 1;", t);
+		emit(g, "if (!(%s)) {", a);
+	}
+	splice(g, &side);
+	emit(g, "\t%s = (%s) != 0;", t, b);
+	emit(g, "}");
+	return t;
+}
+
+static const char *gen_ternary(Gen *g, Node *n)
+{
+	const char *c = gen_expr(g, n->cond);
+	bool str = is_string(n);
+	const char *t = str ? stemp(g) : ltemp(g);
+	emit(g, "if (%s) {", c);
+	g->indent++;
+	const char *a = gen_expr(g, n->lhs);
+	if (str)
+		emit(g, "stp_strlcpy(%s, %s);", t, a);
+	else
+		emit(g, "%s = %s;", t, a);
+	g->indent--;
+	emit(g, "} else {");
+	g->indent++;
+	const char *b = gen_expr(g, n->rhs);
+	if (str)
+		emit(g, "stp_strlcpy(%s, %s);", t, b);
+	else
+		emit(g, "%s = %s;", t, b);
+	g->indent--;
+	emit(g, "}");
+	return t;
+}
+
+static const char *gen_binary(Gen *g, Node *n)
+{
+	if (n->op == OP_AND || n->op == OP_OR)
+		return gen_logical(g, n);
+	if (n->op == '.') {
+		const char *a = gen_expr(g, n->lhs);
+		const char *b = gen_expr(g, n->rhs);
+		const char *t = stemp(g);
+		emit(g, "stp_strlcpy(%s, %s);", t, a);
+		emit(g, "stp_strlcat(%s, %s);", t, b);
+		return t;
+	}
+	bool str = is_string(n->lhs) || is_string(n->rhs);
+	if (str) {
+		const char *a = gen_expr(g, n->lhs);
+		if (n->lhs->kind != N_STR && n->lhs->kind != N_SYM) {
+			const char *t = stemp(g);
+			emit(g, "stp_strlcpy(%s, %s);", t, a);
+			a = t;
+		}
+		const char *b = gen_expr(g, n->rhs);
+		return xsprintf("(strcmp(%s, %s) %s 0)", a, b, op_spelling(n->op));
+	}
+	const char *a = gen_long_temp(g, n->lhs);
+	const char *b = gen_long_temp(g, n->rhs);
+	switch (n->op) {
+	case '<': case '>': case OP_LE: case OP_GE: case OP_EQ: case OP_NE:
+		return xsprintf("(int64_t)(%s %s %s)", a, op_spelling(n->op), b);
+	}
+	return gen_arith(g, n->op, a, b, n->tok);
+}
+
+static const char *gen_call(Gen *g, Node *n)
+{
+	Func *f = n->func;
+	/* arguments into the caller's temporaries first: evaluating one may
+	 * call functions that reuse the callee frame */
+	Vec vals = {0};
+	vec_foreach(&n->args, i) {
+		Node *a = vec_get(&n->args, i);
+		const char *v = gen_expr(g, a);
+		if (is_string(a) && a->kind != N_STR) {
+			const char *t = stemp(g);
+			emit(g, "stp_strlcpy(%s, %s);", t, v);
+			v = t;
+		} else if (!is_string(a) && a->kind != N_NUM) {
+			const char *t = ltemp(g);
+			emit(g, "%s = %s;", t, v);
+			v = t;
+		}
+		vec_push(&vals, (void *)v);
+	}
+	emit(g, "if (unlikely(c->nesting + 1 > MAXNESTING)) {");
+	g->indent++;
+	error_jump(g, "\"MAXNESTING exceeded\"", n->tok);
+	g->indent--;
+	emit(g, "}");
+	emit(g, "{");
+	g->indent++;
+	emit(g, "struct stp_frame_%s *callee = &STP_FRAME_AT(c, c->nesting + 1)->%s;", f->cname, f->cname);
+	vec_foreach(&n->args, i) {
+		Var *p = vec_get(&f->params, i);
+		if (p->type == TY_STRING)
+			emit(g, "stp_strlcpy(callee->l_%s, %s);", p->name, (char *)vec_get(&vals, i));
+		else
+			emit(g, "callee->l_%s = %s;", p->name, (char *)vec_get(&vals, i));
+	}
+	emit(g, "c->nesting++;");
+	emit(g, "%s(c);", f->cname);
+	emit(g, "c->nesting--;");
+	const char *t = NULL;
+	if (f->ret == TY_STRING) {
+		t = stemp(g);
+		emit(g, "stp_strlcpy(%s, callee->__retvalue);", t);
+	} else if (f->ret == TY_LONG) {
+		t = ltemp(g);
+		emit(g, "%s = callee->__retvalue;", t);
+	}
+	g->indent--;
+	emit(g, "}");
+	check_error(g);
+	return t ? t : "0";
+}
+
+/* ---- printing */
+
+static const char *fmt_flags(unsigned f)
+{
+	Buf b = {0};
+	if (!f)
+		return "0";
+	if (f & FMT_LEFT) buf_puts(&b, "|STP_FMT_LEFT");
+	if (f & FMT_PLUS) buf_puts(&b, "|STP_FMT_PLUS");
+	if (f & FMT_SPACE) buf_puts(&b, "|STP_FMT_SPACE");
+	if (f & FMT_ALT) buf_puts(&b, "|STP_FMT_ALT");
+	if (f & FMT_ZERO) buf_puts(&b, "|STP_FMT_ZERO");
+	char *r = xstrdup(buf_cstr(&b) + 1);
+	free(b.s);
+	return r;
+}
+
+/* Emit output of one value with a conversion into sink `o`. */
+static void put_value(Gen *g, const char *o, Node *a, const char *v)
+{
+	if (is_string(a))
+		emit(g, "stp_out_str(%s, %s);", o, v);
+	else
+		emit(g, "stp_out_long(%s, %s);", o, v);
+}
+
+static const char *gen_print(Gen *g, Node *n)
+{
+	const char *name = n->name;
+	bool to_string = name[0] == 's';
+	const char *base = to_string ? name + 1 : name;
+	const char *dest = NULL;
+	/* evaluate all arguments first, left to right */
+	Vec vals = {0};
+	vec_foreach(&n->args, i) {
+		Node *a = vec_get(&n->args, i);
+		if (a->kind == N_HIST) {
+			vec_push(&vals, NULL);
+			continue;
+		}
+		const char *v = gen_expr(g, a);
+		if (!is_string(a) && a->kind != N_NUM) {
+			const char *t = ltemp(g);
+			emit(g, "%s = %s;", t, v);
+			v = t;
+		}
+		vec_push(&vals, (void *)v);
+	}
+	emit(g, "{");
+	g->indent++;
+	emit(g, "struct stp_out o;");
+	if (to_string) {
+		dest = stemp(g);
+		emit(g, "stp_out_init_str(&o, %s, MAXSTRINGLEN);", dest);
+	} else {
+		emit(g, "stp_out_init_print(&o);");
+	}
+	if (str_eq(base, "printf")) {
+		int arg = 1;
+		vec_foreach(&n->fmt, i) {
+			FmtSpec *fs = vec_get(&n->fmt, i);
+			if (fs->kind == FS_LITERAL) {
+				emit(g, "stp_out_lit(&o, %s, %zu);", c_string(fs->text), strlen(fs->text));
+				continue;
+			}
+			const char *w = "-1", *p = "-1";
+			if (fs->width == -2)
+				w = vec_get(&vals, arg++);
+			else if (fs->width >= 0)
+				w = xsprintf("%d", fs->width);
+			if (fs->prec == -2)
+				p = vec_get(&vals, arg++);
+			else if (fs->prec >= 0)
+				p = xsprintf("%d", fs->prec);
+			Node *a = vec_get(&n->args, arg);
+			const char *v = vec_get(&vals, arg++);
+			if (fs->conv == 's')
+				emit(g, "stp_fmt_str(&o, %s, %s, %s, %s);", v, fmt_flags(fs->flags), w, p);
+			else
+				emit(g, "stp_fmt_long(&o, %s, %s, %s, %s, '%c');", v, fmt_flags(fs->flags), w, p,
+				     fs->conv);
+			(void)a;
+		}
+	} else {
+		int first = 0;
+		const char *delim = NULL;
+		if (str_eq(base, "printd") || str_eq(base, "printdln")) {
+			delim = vec_get(&vals, 0);
+			first = 1;
+		}
+		for (int i = first; i < n->args.len; i++) {
+			Node *a = vec_get(&n->args, i);
+			if (a->kind == N_HIST) {
+				emit(g, "{");
+				g->indent++;
+				emit(g, "struct stp_stat_agg *agg = &l->__agg;");
+				const char *src = a->lhs->kind == N_INDEX ? NULL : xsprintf("stp_g_%s", a->lhs->var->name);
+				if (src) {
+					emit(g, "stp_stat_get(%s, agg);", src);
+				} else {
+					const char *k = gen_key(g, a->lhs->var, &a->lhs->args);
+					emit(g, "stp_map_stat_get(%s, %s, agg);", map_of(a->lhs->var), k);
+				}
+				emit(g, "stp_stat_print_hist(&stp_g_%s_spec, agg, stp_out_put_cb, &o);", a->lhs->var->name);
+				g->indent--;
+				emit(g, "}");
+				g->frame_needs_agg = true;
+				continue;
+			}
+			if (delim && i > first)
+				emit(g, "stp_out_str(&o, %s);", delim);
+			put_value(g, "&o", a, vec_get(&vals, i));
+		}
+		if (str_endswith(base, "ln"))
+			emit(g, "stp_out_lit(&o, \"\\n\", 1);");
+	}
+	g->indent--;
+	emit(g, "}");
+	return dest ? dest : "0";
+}
+
+/* ---- statistics */
+
+static const char *gen_statop(Gen *g, Node *n)
+{
+	Node *e = n->lhs;
+	Var *v = e->var;
+	g->frame_needs_agg = true;
+	if (e->kind == N_INDEX) {
+		const char *k = gen_key(g, v, &e->args);
+		emit(g, "stp_map_stat_get(%s, %s, &l->__agg);", map_of(v), k);
+	} else {
+		emit(g, "stp_stat_get(stp_g_%s, &l->__agg);", v->name);
+	}
+	const char *op = n->str + 1;
+	if (str_eq(op, "count"))
+		return "l->__agg.count";
+	if (str_eq(op, "sum"))
+		return "l->__agg.sum";
+	emit(g, "if (unlikely(stp_agg_empty(&l->__agg))) {");
+	g->indent++;
+	error_jump(g, "\"empty aggregate\"", n->tok);
+	g->indent--;
+	emit(g, "}");
+	if (str_eq(op, "min"))
+		return "l->__agg.min";
+	if (str_eq(op, "max"))
+		return "l->__agg.max";
+	if (str_eq(op, "avg"))
+		return "stp_agg_avg(&l->__agg)";
+	const char *shift = n->args.len ? gen_expr(g, vec_get(&n->args, 0)) : "0";
+	return xsprintf("stp_agg_variance(&l->__agg, %s)", shift);
+}
+
+static const char *gen_statadd(Gen *g, Node *n)
+{
+	Node *e = n->lhs;
+	Var *v = e->var;
+	if (e->kind == N_INDEX) {
+		const char *k = gen_key(g, v, &e->args);
+		const char *val = gen_long_temp(g, n->rhs);
+		emit(g, "if (unlikely(stp_map_stat_add(%s, %s, %s))) {", map_of(v), k, val);
+		g->indent++;
+		error_jump(g, "\"Array overflow, check MAXMAPENTRIES\"", n->tok);
+		g->indent--;
+		emit(g, "}");
+		return val;
+	}
+	const char *val = gen_long_temp(g, n->rhs);
+	emit(g, "stp_stat_add(stp_g_%s, %s);", v->name, val);
+	return val;
+}
+
+/* ---- dispatch */
+
+static const char *gen_expr(Gen *g, Node *n)
+{
+	switch (n->kind) {
+	case N_NUM:
+		return xsprintf("((int64_t)%s)", c_num(n->num));
+	case N_STR:
+		return c_string(n->str);
+	case N_SYM:
+		return var_ref(g, n->var);
+	case N_INDEX:
+		return gen_index_read(g, n);
+	case N_CALL:
+		return gen_call(g, n);
+	case N_PRINT:
+		return gen_print(g, n);
+	case N_BINARY:
+		return gen_binary(g, n);
+	case N_UNARY: {
+		const char *a = gen_expr(g, n->lhs);
+		if (n->op == '-')
+			return xsprintf("(int64_t)(0 - (uint64_t)%s)", a);
+		if (n->op == '!')
+			return xsprintf("(int64_t)!(%s)", a);
+		if (n->op == '~')
+			return xsprintf("(~%s)", a);
+		return a;
+	}
+	case N_ASSIGN:
+		return gen_assign(g, n);
+	case N_INCDEC:
+		return gen_incdec(g, n);
+	case N_TERNARY:
+		return gen_ternary(g, n);
+	case N_IN: {
+		const char *k = gen_key(g, n->var, &n->args);
+		return xsprintf("(int64_t)stp_map_exists(%s, %s)", map_of(n->var), k);
+	}
+	case N_STATADD:
+		return gen_statadd(g, n);
+	case N_STATOP:
+		return gen_statop(g, n);
+	case N_EMBEDDED_EXPR:
+		if (is_string(n))
+			return xsprintf("((const char *)(%s))", n->str);
+		return xsprintf("((int64_t)(%s))", n->str);
+	case N_DEFINED:
+		return "((int64_t)0)";
+	case N_CONST:
+		return xsprintf("((int64_t)(%s))", n->str);
+	case N_REGEX:
+		error_tok(n->tok, "regular expression matching is not supported yet");
+		return "0";
+	default:
+		error_tok(n->tok, "this construct is not supported by the translator yet");
+		return "0";
+	}
+}
+
+/* ================================================================ statements */
+
+/* Side-effect-only expressions are emitted as statements. */
+static void gen_expr_stmt(Gen *g, Node *e)
+{
+	const char *v = gen_expr(g, e);
+	if (e->kind == N_CALL || e->kind == N_PRINT || e->kind == N_ASSIGN || e->kind == N_INCDEC ||
+	    e->kind == N_STATADD || e->kind == N_SYM || e->kind == N_NUM || e->kind == N_STR)
+		return;
+	emit(g, "(void)(%s);", v);
+}
+
+static void gen_block(Gen *g, Node *n)
+{
+	vec_foreach(&n->stmts, i)
+		gen_stmt(g, vec_get(&n->stmts, i));
+}
+
+static void gen_if(Gen *g, Node *n)
+{
+	const char *c = gen_expr(g, n->cond);
+	emit(g, "if (%s) {", c);
+	g->indent++;
+	gen_stmt(g, n->then);
+	g->indent--;
+	if (n->els) {
+		emit(g, "} else {");
+		g->indent++;
+		gen_stmt(g, n->els);
+		g->indent--;
+	}
+	emit(g, "}");
+}
+
+static void gen_loop_body(Gen *g, Node *body, const char *brk, const char *cont)
+{
+	const char *ob = g->break_label, *oc = g->continue_label;
+	g->break_label = brk;
+	g->continue_label = cont;
+	gen_stmt(g, body);
+	g->break_label = ob;
+	g->continue_label = oc;
+}
+
+static void gen_for(Gen *g, Node *n)
+{
+	const char *brk = label(g, "brk"), *cont = label(g, "cont");
+	if (n->init)
+		gen_expr_stmt(g, n->init);
+	emit(g, "for (;;) {");
+	g->indent++;
+	emit(g, "STP_LOOP_CHECK(c, %s);", g->err_label);
+	if (n->cond) {
+		g->nlong = g->nstr = g->nkey = 0;
+		const char *c = gen_expr(g, n->cond);
+		emit(g, "if (!(%s))", c);
+		emit(g, "\tbreak;");
+	}
+	gen_loop_body(g, n->then, brk, cont);
+	emit(g, "%s: __maybe_unused;", cont);
+	if (n->incr) {
+		g->nlong = g->nstr = g->nkey = 0;
+		gen_expr_stmt(g, n->incr);
+	}
+	g->indent--;
+	emit(g, "}");
+	emit(g, "%s: __maybe_unused;", brk);
+}
+
+static int agg_code(const char *name)
+{
+	if (!name || str_eq(name, "@count")) return 1;
+	if (str_eq(name, "@sum")) return 2;
+	if (str_eq(name, "@min")) return 3;
+	if (str_eq(name, "@max")) return 4;
+	if (str_eq(name, "@avg")) return 5;
+	return 6;
+}
+
+static void gen_foreach(Gen *g, Node *n)
+{
+	Foreach *fe = n->fe;
+	Var *a = fe->array->var;
+	int id = ++g->labels;
+	const char *it = xsprintf("l->__it%d", id);
+	const char *cnt = xsprintf("l->__cnt%d", id);
+	const char *lim = xsprintf("l->__lim%d", id);
+	vec_push(&g->extra_fields, xsprintf("struct stp_map_iter __it%d;", id));
+	vec_push(&g->extra_fields, xsprintf("int64_t __cnt%d, __lim%d;", id, id));
+	const char *brk = xsprintf("brk_%d", id), *cont = xsprintf("cont_%d", id);
+	if (fe->limit) {
+		const char *lv = gen_expr(g, fe->limit);
+		emit(g, "%s = %s;", lim, lv);
+	} else {
+		emit(g, "%s = -1;", lim);
+	}
+	/* slice keys: evaluate once */
+	Vec slice = {0};
+	if (fe->array->kind == N_INDEX) {
+		vec_foreach(&fe->array->args, i) {
+			Node *k = vec_get(&fe->array->args, i);
+			if (k->kind == N_STAR) {
+				vec_push(&slice, NULL);
+				continue;
+			}
+			const char *v = gen_expr(g, k);
+			const char *f = xsprintf("__slice%d_%d", id, i);
+			if (is_string(k)) {
+				vec_push(&g->extra_fields, xsprintf("char %s[MAXSTRINGLEN];", f));
+				emit(g, "stp_strlcpy(l->%s, %s);", f, v);
+			} else {
+				vec_push(&g->extra_fields, xsprintf("int64_t %s;", f));
+				emit(g, "l->%s = %s;", f, v);
+			}
+			vec_push(&slice, (void *)xsprintf("l->%s", f));
+		}
+	}
+	emit(g, "%s = 0;", cnt);
+	int sort_col = fe->sort_key;
+	int aggr = a->type == TY_STATS && sort_col == -1 ? agg_code(fe->sort_aggr ? fe->array->str : NULL) : 0;
+	emit(g, "stp_map_iter_start(%s, &%s, %d, %d, %d, %s);", map_of(a), it, sort_col,
+	     fe->sort_dir ? fe->sort_dir : 1, aggr, slice.len ? "-1" : lim);
+	emit(g, "while (stp_map_iter_next(%s, &%s)) {", map_of(a), it);
+	g->indent++;
+	emit(g, "STP_LOOP_CHECK(c, %s);", g->err_label);
+	vec_foreach(&slice, i) {
+		const char *sv = vec_get(&slice, i);
+		if (!sv)
+			continue;
+		if (a->key_types[i] == TY_STRING)
+			emit(g, "if (strcmp(stp_iter_key_str(&%s, %d), %s) != 0)", it, i, sv);
+		else
+			emit(g, "if (stp_iter_key_long(&%s, %d) != %s)", it, i, sv);
+		emit(g, "\tcontinue;");
+	}
+	if (slice.len) {
+		emit(g, "if (%s >= 0 && %s >= %s)", lim, cnt, lim);
+		emit(g, "\tbreak;");
+	}
+	emit(g, "%s++;", cnt);
+	vec_foreach(&fe->keys, i) {
+		Node *k = vec_get(&fe->keys, i);
+		if (a->key_types[i] == TY_STRING)
+			emit(g, "stp_strlcpy(%s, stp_iter_key_str(&%s, %d));", var_ref(g, k->var), it, i);
+		else
+			emit(g, "%s = stp_iter_key_long(&%s, %d);", var_ref(g, k->var), it, i);
+	}
+	if (fe->value) {
+		if (a->type == TY_STRING)
+			emit(g, "stp_strlcpy(%s, stp_iter_val_str(&%s));", var_ref(g, fe->value->var), it);
+		else
+			emit(g, "%s = stp_iter_val_long(&%s);", var_ref(g, fe->value->var), it);
+	}
+	gen_loop_body(g, n->then, brk, cont);
+	emit(g, "%s: __maybe_unused;", cont);
+	g->indent--;
+	emit(g, "}");
+	emit(g, "%s: __maybe_unused;", brk);
+}
+
+static void gen_try(Gen *g, Node *n)
+{
+	const char *catch_l = label(g, "catch"), *end = label(g, "endtry");
+	const char *saved = g->err_label;
+	g->err_label = catch_l;
+	emit(g, "{");
+	g->indent++;
+	gen_stmt(g, n->then);
+	g->indent--;
+	emit(g, "}");
+	g->err_label = saved;
+	emit(g, "goto %s;", end);
+	emit(g, "%s:", catch_l);
+	if (n->var)
+		emit(g, "stp_strlcpy(%s, c->last_error ? c->last_error : \"\");", var_ref(g, n->var));
+	emit(g, "stp_error_clear(c);");
+	emit(g, "{");
+	g->indent++;
+	gen_stmt(g, n->els);
+	g->indent--;
+	emit(g, "}");
+	emit(g, "%s: __maybe_unused;", end);
+}
+
+static void gen_delete(Gen *g, Node *n)
+{
+	Node *e = n->lhs;
+	Var *v = e->var;
+	if (!v)
+		return;
+	if (e->kind == N_SYM) {
+		if (v->arity > 0)
+			emit(g, "stp_map_clear(%s);", map_of(v));
+		else if (v->type == TY_STATS)
+			emit(g, "stp_stat_clear(stp_g_%s);", v->name);
+		else if (v->type == TY_STRING)
+			emit(g, "%s[0] = '\\0';", var_ref(g, v));
+		else
+			emit(g, "%s = 0;", var_ref(g, v));
+		return;
+	}
+	bool wild = false;
+	vec_foreach(&e->args, i)
+		if (((Node *)vec_get(&e->args, i))->kind == N_STAR)
+			wild = true;
+	if (wild) {
+		bool all = true;
+		vec_foreach(&e->args, i)
+			if (((Node *)vec_get(&e->args, i))->kind != N_STAR)
+				all = false;
+		if (all) {
+			emit(g, "stp_map_clear(%s);", map_of(v));
+			return;
+		}
+		const char *k = gen_key(g, v, &e->args);
+		unsigned mask = 0;
+		vec_foreach(&e->args, i)
+			if (((Node *)vec_get(&e->args, i))->kind == N_STAR)
+				mask |= 1u << i;
+		emit(g, "stp_map_delete_matching(%s, %s, 0x%x);", map_of(v), k, mask);
+		return;
+	}
+	const char *k = gen_key(g, v, &e->args);
+	emit(g, "stp_map_delete(%s, %s);", map_of(v), k);
+}
+
+static void gen_stmt(Gen *g, Node *n)
+{
+	if (!n)
+		return;
+	g->nlong = g->nstr = g->nkey = 0;
+	if (n->kind != N_BLOCK && n->kind != N_NULL)
+		emit(g, "STP_STMT(c, %s, %s);", where(n->kind == N_EXPR_STMT ? n->lhs->tok : n->tok),
+		     g->err_label);
+	switch (n->kind) {
+	case N_BLOCK:
+		gen_block(g, n);
+		break;
+	case N_EXPR_STMT:
+		gen_expr_stmt(g, n->lhs);
+		break;
+	case N_IF:
+		gen_if(g, n);
+		break;
+	case N_FOR:
+		gen_for(g, n);
+		break;
+	case N_FOREACH:
+		gen_foreach(g, n);
+		break;
+	case N_TRY:
+		gen_try(g, n);
+		break;
+	case N_NEXT:
+		emit(g, "goto out;");
+		break;
+	case N_BREAK:
+		if (g->break_label)
+			emit(g, "goto %s;", g->break_label);
+		else
+			error_tok(n->tok, "break statement outside of loop");
+		break;
+	case N_CONTINUE:
+		if (g->continue_label)
+			emit(g, "goto %s;", g->continue_label);
+		else
+			error_tok(n->tok, "continue statement outside of loop");
+		break;
+	case N_RETURN:
+		if (n->lhs && g->func) {
+			const char *v = gen_expr(g, n->lhs);
+			if (is_string(n->lhs))
+				emit(g, "stp_strlcpy(l->__retvalue, %s);", v);
+			else
+				emit(g, "l->__retvalue = %s;", v);
+		}
+		emit(g, "goto out;");
+		break;
+	case N_DELETE:
+		gen_delete(g, n);
+		break;
+	case N_NULL:
+		break;
+	case N_EMBEDDED:
+		emit(g, "{\n%s\n}", n->str);
+		break;
+	default:
+		gen_expr_stmt(g, n);
+	}
+}
+
+/* ================================================================ frames */
+
+static void frame_field(Buf *b, Var *v)
+{
+	if (v->type == TY_STRING)
+		buf_printf(b, "\tchar l_%s[MAXSTRINGLEN];\n", v->name);
+	else
+		buf_printf(b, "\tint64_t l_%s;\n", v->name);
+}
+
+static void emit_frame(Buf *b, Gen *g, const char *cname, Vec *params, Vec *locals, Type ret)
+{
+	buf_printf(b, "struct stp_frame_%s {\n", cname);
+	if (params)
+		vec_foreach(params, i)
+			frame_field(b, vec_get(params, i));
+	vec_foreach(locals, i)
+		frame_field(b, vec_get(locals, i));
+	if (ret == TY_STRING)
+		buf_puts(b, "\tchar __retvalue[MAXSTRINGLEN];\n");
+	else if (ret == TY_LONG)
+		buf_puts(b, "\tint64_t __retvalue;\n");
+	for (int i = 0; i < g->max_long; i++)
+		buf_printf(b, "\tint64_t __t%d;\n", i);
+	for (int i = 0; i < g->max_str; i++)
+		buf_printf(b, "\tchar __s%d[MAXSTRINGLEN];\n", i);
+	for (int i = 0; i < g->max_key; i++)
+		buf_printf(b, "\tstruct stp_key __k%d;\n", i);
+	vec_foreach(&g->extra_fields, i)
+		buf_printf(b, "\t%s\n", (char *)vec_get(&g->extra_fields, i));
+	if (g->frame_needs_agg)
+		buf_puts(b, "\tstruct stp_stat_agg __agg;\n");
+	buf_puts(b, "\tchar __unused;\n};\n\n");
+}
+
+static void init_locals(Gen *g, Vec *locals)
+{
+	vec_foreach(locals, i) {
+		Var *v = vec_get(locals, i);
+		if (v->type == TY_STRING)
+			emit(g, "l->l_%s[0] = '\\0';", v->name);
+		else
+			emit(g, "l->l_%s = 0;", v->name);
+	}
+}
+
+/* ================================================================ functions and probes */
+
+static void gen_embedded_func(Gen *g, Func *f)
+{
+	emit(g, "#define CONTEXT c");
+	emit(g, "#define THIS l");
+	vec_foreach(&f->params, i) {
+		Var *p = vec_get(&f->params, i);
+		emit(g, "#define STAP_ARG_%s (l->l_%s)", p->name, p->name);
+	}
+	if (f->ret == TY_STRING) {
+		emit(g, "#define STAP_RETVALUE (l->__retvalue)");
+		emit(g, "#define STAP_RETURN(v) do { stp_strlcpy(l->__retvalue, (v)); goto out; } while (0)");
+	} else if (f->ret == TY_LONG) {
+		emit(g, "#define STAP_RETVALUE (l->__retvalue)");
+		emit(g, "#define STAP_RETURN(v) do { l->__retvalue = (v); goto out; } while (0)");
+	} else {
+		emit(g, "#define STAP_RETURN() goto out");
+	}
+	emit(g, "#define STAP_ERROR(...) do { stp_error(c, __VA_ARGS__); goto out; } while (0)");
+	emit(g, "{");
+	buf_puts(g->out, f->body->str);
+	buf_putc(g->out, '\n');
+	emit(g, "}");
+	emit(g, "#undef CONTEXT");
+	emit(g, "#undef THIS");
+	vec_foreach(&f->params, i)
+		emit(g, "#undef STAP_ARG_%s", ((Var *)vec_get(&f->params, i))->name);
+	if (f->ret != TY_UNKNOWN)
+		emit(g, "#undef STAP_RETVALUE");
+	emit(g, "#undef STAP_RETURN");
+	emit(g, "#undef STAP_ERROR");
+}
+
+static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
+{
+	Gen g = { .s = s, .err_label = "out", .func = f, .locals = &f->locals };
+	Buf body = {0};
+	g.out = &body;
+	g.indent = 1;
+	emit(&g, "struct stp_frame_%s *l = &STP_FRAME(c)->%s;", f->cname, f->cname);
+	if (f->body->kind == N_EMBEDDED) {
+		if (f->ret == TY_STRING)
+			emit(&g, "l->__retvalue[0] = '\\0';");
+		else if (f->ret == TY_LONG)
+			emit(&g, "l->__retvalue = 0;");
+		gen_embedded_func(&g, f);
+		emit(&g, "goto out;");
+	} else {
+		init_locals(&g, &f->locals);
+		if (f->ret == TY_STRING)
+			emit(&g, "l->__retvalue[0] = '\\0';");
+		else if (f->ret == TY_LONG)
+			emit(&g, "l->__retvalue = 0;");
+		gen_stmt(&g, f->body);
+	}
+	buf_puts(&body, "out: __maybe_unused;\n\treturn;\n");
+	emit_frame(frames, &g, f->cname, &f->params, &f->locals, f->ret);
+	buf_printf(code, "/* function %s (%s:%d) */\nstatic void %s(struct stp_context *c)\n{\n%s}\n\n",
+		   f->name, f->file->name, f->tok->loc.line, f->cname, buf_cstr(&body));
+	free(body.s);
+}
+
+static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
+{
+	Gen g = { .s = s, .err_label = "out", .probe = d, .locals = &d->locals };
+	Buf body = {0};
+	g.out = &body;
+	g.indent = 1;
+	emit(&g, "struct stp_frame_%s *l = &STP_FRAME(c)->%s;", d->cname, d->cname);
+	init_locals(&g, &d->locals);
+	if (d->cond) {
+		const char *cv = gen_expr(&g, d->cond);
+		emit(&g, "if (!(%s))", cv);
+		emit(&g, "\tgoto out;");
+	}
+	gen_stmt(&g, d->body);
+	buf_puts(&body, "out: __maybe_unused;\n\treturn;\n");
+	emit_frame(frames, &g, d->cname, NULL, &d->locals, TY_UNKNOWN);
+	buf_printf(code, "/* probe %s */\nstatic void %s(struct stp_context *c)\n{\n%s}\n\n",
+		   d->pp_text, d->cname, buf_cstr(&body));
+	free(body.s);
+}
+
+/* ================================================================ globals and locks */
+
+/* Which globals each probe reads and writes, through the functions it calls. */
+typedef struct Access {
+	unsigned char *mode;	/* per used global: 0 none, 1 read, 2 write */
+} Access;
+
+static void access_expr(Access *a, Node *n, bool write);
+
+static void access_list(Access *a, Vec *v)
+{
+	vec_foreach(v, i)
+		access_expr(a, vec_get(v, i), false);
+}
+
+static void note(Access *a, Var *v, bool write)
+{
+	if (!v || !v->is_global || v->elided)
+		return;
+	unsigned char m = write ? 2 : 1;
+	if (a->mode[v->index] < m)
+		a->mode[v->index] = m;
+}
+
+static void access_func(Access *a, Func *f)
+{
+	if (!f || f->visiting)
+		return;
+	f->visiting = true;
+	access_expr(a, f->body, false);
+	f->visiting = false;
+}
+
+static void access_expr(Access *a, Node *n, bool write)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case N_SYM:
+		note(a, n->var, write);
+		break;
+	case N_INDEX:
+		note(a, n->var, write);
+		access_list(a, &n->args);
+		break;
+	case N_ASSIGN:
+	case N_INCDEC:
+		access_expr(a, n->lhs, true);
+		access_expr(a, n->rhs, false);
+		break;
+	case N_STATADD:
+		/* per-CPU accumulation: a shared lock is enough */
+		access_expr(a, n->lhs, false);
+		access_expr(a, n->rhs, false);
+		break;
+	case N_DELETE:
+		access_expr(a, n->lhs, true);
+		break;
+	case N_CALL:
+		access_list(a, &n->args);
+		access_func(a, n->func);
+		break;
+	case N_FOREACH:
+		note(a, n->fe->array->var, false);
+		if (n->fe->array->kind == N_INDEX)
+			access_list(a, &n->fe->array->args);
+		access_expr(a, n->fe->limit, false);
+		access_expr(a, n->then, false);
+		break;
+	case N_IN:
+		note(a, n->var, false);
+		access_list(a, &n->args);
+		break;
+	case N_BLOCK:
+		access_list(a, &n->stmts);
+		break;
+	default:
+		access_expr(a, n->lhs, false);
+		access_expr(a, n->rhs, false);
+		access_expr(a, n->cond, false);
+		access_expr(a, n->then, false);
+		access_expr(a, n->els, false);
+		access_expr(a, n->init, false);
+		access_expr(a, n->incr, false);
+		access_list(a, &n->args);
+	}
+}
+
+static void emit_global(Buf *b, Var *v)
+{
+	if (v->arity > 0) {
+		buf_printf(b, "static struct stp_map *stp_g_%s;\n", v->name);
+		return;
+	}
+	if (v->type == TY_STATS) {
+		buf_printf(b, "static struct stp_stat *stp_g_%s;\n", v->name);
+		return;
+	}
+	if (v->type == TY_STRING) {
+		buf_printf(b, "static char stp_g_%s[MAXSTRINGLEN]", v->name);
+		if (v->init)
+			buf_printf(b, " = %s", c_string(v->init->str));
+		buf_puts(b, ";\n");
+		buf_printf(b, "module_param_string(%s, stp_g_%s, MAXSTRINGLEN, 0);\n", v->name, v->name);
+		return;
+	}
+	buf_printf(b, "static int64_t stp_g_%s", v->name);
+	if (v->init)
+		buf_printf(b, " = %s", c_num(v->init->num));
+	buf_puts(b, ";\n");
+	buf_printf(b, "module_param_cb(%s, &param_ops_long, &stp_g_%s, 0);\n", v->name, v->name);
+}
+
+/* The stat spec of a statistic: histogram type from its uses. */
+static void emit_stat_spec(Buf *b, Var *v)
+{
+	const char *hist = "STP_HIST_NONE";
+	int64_t lo = 0, hi = 0, step = 0;
+	vec_foreach(&v->hist, i) {
+		Node *h = vec_get(&v->hist, i);
+		if (str_eq(h->str, "@hist_log")) {
+			hist = "STP_HIST_LOG";
+		} else {
+			hist = "STP_HIST_LINEAR";
+			lo = ((Node *)vec_get(&h->args, 0))->num;
+			hi = ((Node *)vec_get(&h->args, 1))->num;
+			step = ((Node *)vec_get(&h->args, 2))->num;
+		}
+	}
+	buf_printf(b, "static const struct stp_stat_spec stp_g_%s_spec = { .hist = %s, .lo = %" PRId64
+		   ", .hi = %" PRId64 ", .step = %" PRId64 " };\n", v->name, hist, lo, hi, step);
+}
+
+static void emit_map_spec(Buf *b, Var *v)
+{
+	buf_printf(b, "static const struct stp_map_spec stp_g_%s_mspec = {\n\t.nkeys = %d,\n\t.key_types = {",
+		   v->name, v->arity);
+	for (int i = 0; i < v->arity; i++)
+		buf_printf(b, "%s%s", i ? ", " : " ", v->key_types[i] == TY_STRING ? "STP_STRING" : "STP_LONG");
+	buf_printf(b, " },\n\t.value_type = %s,\n\t.max_entries = %" PRId64 ",\n\t.wrap = %s,\n",
+		   v->type == TY_STRING ? "STP_STRING" : v->type == TY_STATS ? "STP_STAT" : "STP_LONG",
+		   v->maxsize, v->wrap ? "true" : "false");
+	if (v->type == TY_STATS)
+		buf_printf(b, "\t.stat = stp_g_%s_spec,\n", v->name);
+	buf_puts(b, "};\n");
+}
+
+/* Histograms used on each statistic decide its spec; check consistency. */
+static void collect_hist(Node *n);
+
+static void collect_hist_list(Vec *v)
+{
+	vec_foreach(v, i)
+		collect_hist(vec_get(v, i));
+}
+
+static void collect_hist(Node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == N_HIST && n->lhs->var) {
+		Var *v = n->lhs->var;
+		vec_foreach(&n->args, i) {
+			Node *a = vec_get(&n->args, i);
+			if (a->kind != N_NUM && !(a->kind == N_UNARY && a->op == '-' && a->lhs->kind == N_NUM))
+				error_tok(a->tok, "histogram parameters must be literal numbers");
+			if (a->kind == N_UNARY) {
+				a->kind = N_NUM;
+				a->num = -a->lhs->num;
+			}
+		}
+		if (str_eq(n->str, "@hist_linear") && n->args.len == 3) {
+			int64_t lo = ((Node *)vec_get(&n->args, 0))->num;
+			int64_t hi = ((Node *)vec_get(&n->args, 1))->num;
+			int64_t step = ((Node *)vec_get(&n->args, 2))->num;
+			if (step <= 0 || hi <= lo)
+				error_tok(n->tok, "invalid histogram parameters");
+			else if ((hi - lo) / step > 128)
+				error_tok(n->tok, "too many histogram buckets (at most 128)");
+		}
+		vec_foreach(&v->hist, i) {
+			Node *o = vec_get(&v->hist, i);
+			bool same = str_eq(o->str, n->str) && o->args.len == n->args.len;
+			for (int k = 0; same && k < o->args.len; k++)
+				same = ((Node *)vec_get(&o->args, k))->num == ((Node *)vec_get(&n->args, k))->num;
+			if (!same)
+				error_tok(n->tok, "inconsistent histogram parameters for '%s'", v->name);
+		}
+		vec_push(&v->hist, n);
+	}
+	collect_hist(n->lhs);
+	collect_hist(n->rhs);
+	collect_hist(n->cond);
+	collect_hist(n->then);
+	collect_hist(n->els);
+	collect_hist(n->init);
+	collect_hist(n->incr);
+	collect_hist_list(&n->args);
+	collect_hist_list(&n->stmts);
+	if (n->kind == N_FOREACH) {
+		collect_hist(n->fe->limit);
+	}
+}
+
+/* ================================================================ the file */
+
+static void emit_lifecycle(Session *s, Buf *b)
+{
+	/* init: maps and statistics */
+	buf_puts(b, "static int stp_gen_init(void)\n{\n\tint rc = stp_runtime_init(stp_frame_size);\n\n"
+		    "\tif (rc)\n\t\treturn rc;\n");
+	buf_printf(b, "\tstp_locks_init(stp_global_locks, %d);\n", s->used_globals.len);
+	vec_foreach(&s->used_globals, i) {
+		Var *v = vec_get(&s->used_globals, i);
+		if (v->arity > 0) {
+			buf_printf(b, "\tstp_g_%s = stp_map_new(&stp_g_%s_mspec);\n", v->name, v->name);
+			buf_printf(b, "\tif (!stp_g_%s)\n\t\tgoto fail;\n", v->name);
+		} else if (v->type == TY_STATS) {
+			buf_printf(b, "\tstp_g_%s = stp_stat_new(&stp_g_%s_spec);\n", v->name, v->name);
+			buf_printf(b, "\tif (!stp_g_%s)\n\t\tgoto fail;\n", v->name);
+		}
+	}
+	buf_puts(b, "\treturn 0;\nfail: __maybe_unused;\n\tstp_gen_exit();\n\treturn -ENOMEM;\n}\n\n");
+
+	const Family *fams[] = { &family_begin, &family_end, &family_error };
+	const char *hooks[] = { "begin", "end", "error" };
+	for (int k = 0; k < 3; k++) {
+		bool any = false;
+		vec_foreach(&s->probes, i)
+			if (((DProbe *)vec_get(&s->probes, i))->family == fams[k])
+				any = true;
+		if (k == 0)
+			buf_printf(b, "static void stp_gen_begin(void)\n{\n%s}\n\n",
+				   any ? "\tstp_fam_begin_run();\n" : "");
+		if (k == 1)
+			buf_printf(b, "static void stp_gen_end_probes(void)\n{\n%s}\n\n",
+				   any ? "\tstp_fam_end_run();\n" : "");
+		if (k == 2)
+			buf_printf(b, "static bool stp_gen_error_probes(void)\n{\n%s}\n\n",
+				   any ? "\tstp_fam_error_run();\n\treturn true;\n" : "\treturn false;\n");
+		(void)hooks;
+	}
+	buf_puts(b, "static void stp_gen_end(void)\n{\n"
+		    "\tif (atomic_read(&stp_error_count) > 0 && stp_gen_error_probes())\n\t\treturn;\n"
+		    "\tstp_gen_end_probes();\n}\n\n");
+
+	/* register / unregister: families in table order, unwinding on failure */
+	Vec regs = {0};
+	for (int i = 0; families[i]; i++) {
+		if (!families[i]->registers)
+			continue;
+		bool any = false;
+		vec_foreach(&s->probes, k)
+			if (((DProbe *)vec_get(&s->probes, k))->family == families[i])
+				any = true;
+		if (any)
+			vec_push(&regs, (void *)families[i]->name);
+	}
+	buf_puts(b, "static int stp_gen_register(void)\n{\n\tint rc = 0;\n\n");
+	vec_foreach(&regs, i) {
+		buf_printf(b, "\trc = stp_fam_%s_register();\n\tif (rc)\n\t\tgoto fail_%d;\n",
+			   (char *)vec_get(&regs, i), i);
+	}
+	buf_puts(b, "\treturn 0;\n");
+	for (int i = regs.len - 1; i >= 0; i--) {
+		buf_printf(b, "fail_%d: __maybe_unused;\n", i);
+		if (i > 0)
+			buf_printf(b, "\tstp_fam_%s_unregister();\n", (char *)vec_get(&regs, i - 1));
+	}
+	buf_puts(b, "\treturn rc;\n}\n\n");
+	buf_puts(b, "static void stp_gen_unregister(void)\n{\n");
+	for (int i = regs.len - 1; i >= 0; i--)
+		buf_printf(b, "\tstp_fam_%s_unregister();\n", (char *)vec_get(&regs, i));
+	buf_puts(b, "}\n\n");
+}
+
+static void emit_exit_hook(Session *s, Buf *b)
+{
+	buf_puts(b, "static void stp_gen_exit(void)\n{\n");
+	vec_foreach(&s->used_globals, i) {
+		Var *v = vec_get(&s->used_globals, i);
+		if (v->arity > 0)
+			buf_printf(b, "\tstp_map_free(stp_g_%s);\n\tstp_g_%s = NULL;\n", v->name, v->name);
+		else if (v->type == TY_STATS)
+			buf_printf(b, "\tstp_stat_free(stp_g_%s);\n\tstp_g_%s = NULL;\n", v->name, v->name);
+	}
+	buf_puts(b, "\tstp_runtime_exit();\n}\n\n");
+}
+
+int translate(Session *s)
+{
+	int errs = g_errors;
+	Buf head = {0}, globals = {0}, frames = {0}, code = {0}, tail = {0};
+
+	/* names */
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		f->cname = xsprintf("stp_f%d_%s", i, f->name);
+	}
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		d->cname = xsprintf("stp_p%d", i);
+	}
+	vec_foreach(&s->probes, i)
+		collect_hist(((DProbe *)vec_get(&s->probes, i))->body);
+	vec_foreach(&s->used_funcs, i)
+		collect_hist(((Func *)vec_get(&s->used_funcs, i))->body);
+	if (g_errors > errs)
+		return 1;
+
+	buf_printf(&head, "/* Generated by ctap's stap from %s: do not edit. */\n", s->user_file->name);
+	buf_printf(&head, "#define STP_MODULE_NAME \"%s\"\n", s->module_name);
+	buf_printf(&head, "#define STP_NUM_GLOBALS %d\n", s->used_globals.len);
+	if (s->suppress_handler_errors)
+		buf_puts(&head, "#define STP_SUPPRESS_HANDLER_ERRORS 1\n");
+	buf_puts(&head, "#include \"stp_runtime.h\"\n\n");
+	vec_foreach(&s->embeds, i)
+		buf_printf(&head, "%s\n", ((Node *)vec_get(&s->embeds, i))->str);
+
+	/* globals */
+	buf_puts(&globals, "/* ---- globals */\n");
+	vec_foreach(&s->used_globals, i) {
+		Var *v = vec_get(&s->used_globals, i);
+		if (v->type == TY_STATS)
+			emit_stat_spec(&globals, v);
+		if (v->arity > 0)
+			emit_map_spec(&globals, v);
+		emit_global(&globals, v);
+	}
+	buf_printf(&globals, "static struct stp_lock stp_global_locks[%d];\n\n",
+		   s->used_globals.len ? s->used_globals.len : 1);
+
+	/* prototypes, bodies */
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		buf_printf(&code, "static void %s(struct stp_context *c);\n", f->cname);
+	}
+	buf_putc(&code, '\n');
+	vec_foreach(&s->used_funcs, i)
+		gen_function(s, &frames, &code, vec_get(&s->used_funcs, i));
+	vec_foreach(&s->probes, i)
+		gen_probe(s, &frames, &code, vec_get(&s->probes, i));
+	if (g_errors > errs)
+		return 1;
+
+	/* union of frames */
+	buf_puts(&frames, "union stp_frame {\n");
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		buf_printf(&frames, "\tstruct stp_frame_%s %s;\n", f->cname, f->cname);
+	}
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		buf_printf(&frames, "\tstruct stp_frame_%s %s;\n", d->cname, d->cname);
+	}
+	buf_puts(&frames, "};\n#define STP_FRAME_AT(c, n) ((union stp_frame *)(c)->frames + (n))\n"
+		 "#define STP_FRAME(c) STP_FRAME_AT(c, (c)->nesting)\n"
+		 "static const size_t stp_frame_size = sizeof(union stp_frame);\n\n");
+
+	/* probe table with lock sets */
+	int ng = s->used_globals.len;
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		Access a = { .mode = xalloc((size_t)ng + 1) };
+		access_expr(&a, d->body, false);
+		access_expr(&a, d->cond, false);
+		int n = 0;
+		for (int k = 0; k < ng; k++)
+			n += a.mode[k] != 0;
+		if (!n)
+			continue;
+		buf_printf(&tail, "static const struct stp_lockreq stp_locks_%d[] = {", i);
+		for (int k = 0; k < ng; k++)
+			if (a.mode[k])
+				buf_printf(&tail, " { %d, %d },", k, a.mode[k] == 2);
+		buf_puts(&tail, " };\n");
+		d->nlocks = n;
+	}
+	buf_puts(&tail, "\nstatic const struct stp_probe stp_probes[] = {\n");
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		const char *pn = d->orig ? pp_string(d->orig) : d->pp_text;
+		buf_printf(&tail, "\t{ .pp = %s, .pn = %s, .handler = %s, .index = %d",
+			   c_string(d->pp_text), c_string(pn), d->cname, i);
+		if (d->nlocks)
+			buf_printf(&tail, ", .locks = stp_locks_%d, .nlocks = %d", i, d->nlocks);
+		buf_puts(&tail, " },\n");
+	}
+	buf_puts(&tail, "};\n\n");
+
+	/* families */
+	for (int i = 0; families[i]; i++) {
+		Vec mine = {0};
+		vec_foreach(&s->probes, k) {
+			DProbe *d = vec_get(&s->probes, k);
+			if (d->family == families[i])
+				vec_push(&mine, d);
+		}
+		if (mine.len)
+			families[i]->emit(s, &tail, &mine);
+	}
+	buf_puts(&tail, "static void stp_gen_exit(void);\n\n");
+	emit_lifecycle(s, &tail);
+	emit_exit_hook(s, &tail);
+	buf_puts(&tail, "#include \"stp_module.h\"\n");
+
+	const char *path = xsprintf("%s/%s.c", session_tmpdir(s), s->module_name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		error_plain("cannot write %s: %s", path, strerror(errno));
+		return 1;
+	}
+	fputs(buf_cstr(&head), f);
+	fputs(buf_cstr(&globals), f);
+	fputs("/* ---- frames */\n", f);
+	fputs(buf_cstr(&frames), f);
+	fputs("/* ---- code */\n", f);
+	fputs(buf_cstr(&code), f);
+	fputs(buf_cstr(&tail), f);
+	fclose(f);
+	s->c_file = path;
+	return g_errors > errs;
+}
