@@ -541,14 +541,20 @@ Node *ast_return(ParseCtx *ctx, Tok *kw, Node *value)
 	return new_unary(N_RETURN, 0, kw, value);
 }
 
-Node *ast_fe_key(Tok *name, int sortdir)
+static int sort_sign(Tok *t)
+{
+	return !t ? 0 : t->text[0] == '+' ? 1 : -1;
+}
+
+Node *ast_fe_key(Tok *name, Tok *sortdir)
 {
 	Node *n = ast_sym(name);
-	n->num = sortdir;
+	n->num = sort_sign(sortdir);
+	n->aux = sortdir;
 	return n;
 }
 
-Foreach *ast_fe_value(Tok *name, int sortdir)
+Foreach *ast_fe_value(Tok *name, Tok *sortdir)
 {
 	Foreach *fe = xalloc(sizeof *fe);
 	fe->value = ast_fe_key(name, sortdir);
@@ -564,11 +570,12 @@ Foreach *ast_fe_keys(Foreach *fe, Vec *keys)
 	return fe;
 }
 
-Foreach *ast_fe_array(Tok *name, Vec *slice, int sortdir, Tok *aggr, Node *limit)
+Foreach *ast_fe_array(Tok *name, Vec *slice, Tok *sortdir, Tok *aggr, Node *limit)
 {
 	Foreach *fe = xalloc(sizeof *fe);
 	fe->array = slice ? ast_index(name, slice) : ast_sym(name);
-	fe->sort_dir = sortdir;
+	fe->sort_dir = sort_sign(sortdir);
+	fe->array->aux = sortdir;
 	if (aggr) {
 		fe->sort_aggr = 1;
 		fe->array->str = aggr->text;	/* "@sum" etc. */
@@ -592,20 +599,20 @@ Node *ast_foreach(Tok *kw, Foreach *head, Foreach *tail, Node *body)
 			sorts++;
 			fe->sort_key = i + 1;
 			fe->sort_dir = (int)k->num;
-			where = k->tok;
+			where = k->aux;
 		}
 	}
 	if (fe->value && fe->value->num) {
 		sorts++;
 		fe->sort_key = -1;
 		fe->sort_dir = (int)fe->value->num;
-		where = fe->value->tok;
+		where = fe->value->aux;
 	}
 	if (tail->sort_dir) {
 		sorts++;
 		fe->sort_key = -1;
 		fe->sort_dir = tail->sort_dir;
-		where = tail->array->tok;
+		where = tail->array->aux;
 	}
 	if (sorts > 1)
 		parse_error_tok(where, "multiple sort directives");
@@ -626,8 +633,6 @@ Node *ast_assign(Tok *op, Node *lhs, Node *rhs)
 {
 	Node *n = new_binary(op->code, op, lhs, rhs);
 	n->kind = N_ASSIGN;
-	if (!is_lvalue(lhs))
-		parse_error_tok(op, "expected lvalue");
 	return n;
 }
 

@@ -27,9 +27,9 @@ Node *ast_for(Tok *kw, Node *init, Node *cond, Node *incr, Node *body);
 Node *ast_try(Tok *kw, Node *tryb, Tok *var, Node *catchb);
 Node *ast_return(ParseCtx *ctx, Tok *kw, Node *value);
 Foreach *ast_fe_keys(Foreach *value, Vec *keys);
-Foreach *ast_fe_value(Tok *name, int sortdir);
-Node *ast_fe_key(Tok *name, int sortdir);
-Foreach *ast_fe_array(Tok *name, Vec *slice, int sortdir, Tok *aggr, Node *limit);
+Foreach *ast_fe_value(Tok *name, Tok *sortdir);
+Node *ast_fe_key(Tok *name, Tok *sortdir);
+Foreach *ast_fe_array(Tok *name, Vec *slice, Tok *sortdir, Tok *aggr, Node *limit);
 Node *ast_foreach(Tok *kw, Foreach *head, Foreach *tail, Node *body);
 
 Node *ast_assign(Tok *op, Node *lhs, Node *rhs);

@@ -23,6 +23,14 @@ static const char *last_file;		/* file named by the previous message */
 static Vec seen_msgs;			/* const char*: messages printed */
 static int suppressed_errors;
 static int suppressed_warnings;
+static bool pending_blank;		/* a semantic error's closing blank line */
+
+static void flush_blank(void)
+{
+	if (pending_blank)
+		fputc('\n', stderr);
+	pending_blank = false;
+}
 
 static const char *const kind_names[] = {
 #define X(k, s) s,
@@ -96,6 +104,7 @@ static void report(const char *kind, const char *saw, int indent, const Tok *t,
 		   const char *fmt, va_list ap)
 {
 	char *msg = xvsprintf(fmt, ap);
+	flush_blank();
 	if (already_said(xsprintf("%s%s", kind, msg))) {
 		if (strstr(kind, "WARNING"))
 			suppressed_warnings++;
@@ -122,6 +131,16 @@ void parse_error_tok(const Tok *t, const char *fmt, ...)
 	g_errors++;
 }
 
+/* The same, for an error about a token other than the one just read. */
+void parse_error_at(const Tok *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("parse error", "at:", 13, t, fmt, ap);
+	va_end(ap);
+	g_errors++;
+}
+
 void error_tok(const Tok *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -129,18 +148,27 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
 	g_errors++;
+	flush_blank();
 	if (already_said(msg)) {
 		suppressed_errors++;
 		return;
 	}
+	pending_blank = true;
 	if (!t) {
-		fprintf(stderr, "semantic error: %s\n\n", msg);
+		fprintf(stderr, "semantic error: %s\n", msg);
 		return;
 	}
 	fprintf(stderr, "semantic error: %s: %s at %s:%d:%d\n", msg, tok_describe(t),
 		file_label(t), t->loc.line, t->loc.col);
 	print_source(t, "source:", 16);
-	fputc('\n', stderr);
+}
+
+void diag_also(const Tok *t)
+{
+	if (!t)
+		return;
+	fprintf(stderr, "%s at %s:%d:%d\n", tok_describe(t), file_label(t), t->loc.line, t->loc.col);
+	print_source(t, "source:", 16);
 }
 
 void warn_tok(const Tok *t, const char *fmt, ...)
@@ -152,6 +180,7 @@ void warn_tok(const Tok *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
+	flush_blank();
 	if (already_said(xsprintf("W%s", msg))) {
 		suppressed_warnings++;
 		return;
@@ -168,6 +197,7 @@ void warn_tok(const Tok *t, const char *fmt, ...)
 
 void error_plain(const char *fmt, ...)
 {
+	flush_blank();
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("ERROR: ", stderr);
@@ -205,6 +235,7 @@ void fatal(const char *fmt, ...)
 /* Printed at the end of a failed or noisy pass, as SystemTap does. */
 void diag_summary(void)
 {
+	flush_blank();
 	if (suppressed_warnings)
 		fprintf(stderr, "Number of similar warning messages suppressed: %d.\n",
 			suppressed_warnings);

@@ -9,8 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Script string literals print as written; printf formats with their
+ * backslashes doubled, as SystemTap prints them. */
+static void put_raw_lit(Buf *b, const Node *n, bool format)
+{
+	const char *raw = n->tok && n->tok->kind == T_STRING && n->tok->raw ? n->tok->raw : NULL;
+	buf_putc(b, '"');
+	for (const char *p = raw; *p; p++) {
+		if (format && *p == '\\')
+			buf_puts(b, "\\\\");
+		else
+			buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
 static void put_string_lit(Buf *b, const Node *n)
 {
+	if (n->tok && n->tok->kind == T_STRING && n->tok->raw && str_eq(n->tok->text, n->str)) {
+		put_raw_lit(b, n, false);
+		return;
+	}
 	const char *s = n->str;
 	buf_putc(b, '"');
 	for (; *s; s++) {
@@ -77,9 +96,21 @@ void dump_expr(Buf *b, const Node *n)
 		buf_putc(b, ']');
 		break;
 	case N_CALL:
-	case N_PRINT:
 		buf_printf(b, "%s(", n->name);
 		put_args(b, &n->args);
+		buf_putc(b, ')');
+		break;
+	case N_PRINT:
+		buf_printf(b, "%s(", n->name);
+		vec_foreach(&n->args, i) {
+			Node *a = vec_get(&n->args, i);
+			if (i)
+				buf_puts(b, ", ");
+			if (i == 0 && str_endswith(n->name, "printf") && a->kind == N_STR && a->tok->raw)
+				put_raw_lit(b, a, true);
+			else
+				dump_expr(b, a);
+		}
 		buf_putc(b, ')');
 		break;
 	case N_BINARY:
@@ -243,12 +274,14 @@ void dump_stmt(Buf *b, const Node *n, int depth)
 		dump_stmt(b, n->then, depth);
 		break;
 	case N_TRY:
-		buf_puts(b, "try ");
+		buf_puts(b, "try {\n");
 		dump_stmt(b, n->then, depth);
-		buf_puts(b, " catch ");
+		buf_puts(b, "\n} catch ");
 		if (n->catch_var)
 			buf_printf(b, "(%s) ", n->catch_var);
+		buf_puts(b, "{\n");
 		dump_stmt(b, n->els, depth);
+		buf_puts(b, "\n}\n");
 		break;
 	case N_NEXT: buf_puts(b, "next"); break;
 	case N_BREAK: buf_puts(b, "break"); break;
@@ -265,6 +298,7 @@ void dump_stmt(Buf *b, const Node *n, int depth)
 		dump_expr(b, n->lhs);
 		break;
 	case N_NULL:
+		buf_putc(b, ';');
 		break;
 	case N_EMBEDDED:
 		buf_printf(b, "%%{%s%%}", n->str);
@@ -321,7 +355,7 @@ static void put_probe(Buf *b, const Probe *p)
 
 static void put_global(Buf *b, const Var *v)
 {
-	buf_printf(b, "%sglobal %s", v->is_private ? "private " : "", v->name);
+	buf_printf(b, "global %s", v->name);
 	if (v->wrap)
 		buf_putc(b, '%');
 	if (v->maxsize)
@@ -336,14 +370,10 @@ static void put_global(Buf *b, const Var *v)
 static void put_function(Buf *b, const Func *f)
 {
 	buf_printf(b, "%sfunction %s", f->is_private ? "private " : "", f->name);
-	if (f->ret_declared)
-		buf_printf(b, ":%s", type_name(f->ret));
 	buf_puts(b, " (");
 	vec_foreach(&f->params, i) {
 		Var *p = vec_get(&f->params, i);
 		buf_printf(b, "%s%s", i ? ", " : "", p->name);
-		if (p->type != TY_UNKNOWN)
-			buf_printf(b, ":%s", type_name(p->type));
 	}
 	buf_puts(b, ")\n");
 	dump_stmt(b, f->body, 0);

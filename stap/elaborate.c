@@ -113,7 +113,7 @@ static const char *similar_names(const char *name, Vec *cands)
 	vec_foreach(cands, i) {
 		const char *c = vec_get(cands, i);
 		int d = edit_distance(name, c);
-		if (d > 3 || str_eq(c, name))
+		if (d > 5 || str_eq(c, name))
 			continue;
 		bool dup = false;
 		for (int k = 0; k < n; k++)
@@ -194,7 +194,7 @@ static void use_var(Var *v, Node *n, int arity)
 		return;
 	}
 	if (v->arity != arity) {
-		error_tok(n->tok, "inconsistent arity (%d vs %d)", arity, v->arity);
+		error_tok(n->tok, "inconsistent arity (%d vs %d)", v->arity, arity);
 		if (v->arity_tok)
 			error_tok(v->arity_tok, "arity %d first inferred here", v->arity);
 	}
@@ -236,6 +236,7 @@ static void resolve_call(Scope *sc, Node *n)
 		Func *f = vec_get(&cands, 0);
 		error_tok(n->tok, "arity mismatch found (function '%s' takes %d args)", f->name,
 			  f->params.len);
+		diag_also(f->tok);
 		return;
 	}
 	n->func = pick;
@@ -664,6 +665,8 @@ static Type infer(Node *n, Type want)
 		if (l != TY_UNKNOWN && r != TY_UNKNOWN && l != r) {
 			if (l == TY_STATS)
 				error_tok(n->tok, "assignment to a statistic; use '<<<'");
+			else if (n->lhs->var)
+				var_type(n->lhs->var, r, n->lhs);
 			else
 				type_error(n->rhs, l, r);
 		}
@@ -1074,7 +1077,7 @@ static void check_types_resolved(Vec *vars, const char *what)
 	vec_foreach(vars, i) {
 		Var *v = vec_get(vars, i);
 		if (v->type == TY_UNKNOWN && !v->elided)
-			error_tok(v->tok, "unresolved type%s", what);
+			error_tok(v->tok, "unresolved type %s", what);
 		if (v->arity > 0 && v->key_types)
 			for (int k = 0; k < v->arity; k++)
 				if (v->key_types[k] == TY_UNKNOWN)

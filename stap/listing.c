@@ -110,9 +110,8 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
 			fprintf(out, "%s /* <-", d->pp_text);
-			for (int k = 0; k < d->derivation.len; k++)
-				fprintf(out, " %s%s", (char *)vec_get(&d->derivation, k),
-					k + 1 < d->derivation.len ? " <-" : "");
+			for (int k = d->derivation.len - 1; k >= 0; k--)
+				fprintf(out, " %s%s", (char *)vec_get(&d->derivation, k), k ? " <-" : "");
 			fputs(" */\n", out);
 			put_locals(out, &d->locals);
 		}

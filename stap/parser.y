@@ -52,7 +52,7 @@ static void sp_error(ParseCtx *ctx, const char *msg);
 }
 %expect 0
 
-%token <tok> IDENT NUMBER STRING EMBEDDED PPWORD TARGETVAR
+%token <tok> IDENT NUMBER STRING EMBEDDED PPWORD TARGETVAR JUNK
 %token <tok> ALT_OPEN "{ (alternation)" ALT_CLOSE "} (alternation)"
 %token <tok> K_PROBE "probe" K_GLOBAL "global" K_PRIVATE "private" K_FUNCTION "function"
 %token <tok> K_IF "if" K_ELSE "else" K_FOR "for" K_FOREACH "foreach" K_IN "in"
@@ -76,7 +76,8 @@ static void sp_error(ParseCtx *ctx, const char *msg);
 %type <vec> pp args arglist index_list pp_list pp_comps alt_list params param_list
 %type <vec> fe_keylist global_list
 %type <ppc> pp_comp
-%type <ival> opt_type pp_flags fe_sortdir
+%type <ival> opt_type pp_flags
+%type <tok> fe_sortdir
 %type <fe> fe_head fe_tail
 %type <node> fe_key
 %type <var> global_item param
@@ -257,9 +258,12 @@ stmt
 	| K_RETURN expr ';'		{ $$ = ast_return(ctx, $1, $2); }
 	| K_DELETE expr %prec LOWEST	{ $$ = new_unary(N_DELETE, 0, $1, $2); }
 	| K_DELETE expr ';'		{ $$ = new_unary(N_DELETE, 0, $1, $2); }
-	| K_NEXT			{ $$ = new_node(N_NEXT, $1); }
-	| K_BREAK			{ $$ = new_node(N_BREAK, $1); }
-	| K_CONTINUE			{ $$ = new_node(N_CONTINUE, $1); }
+	| K_NEXT %prec LOWEST		{ $$ = new_node(N_NEXT, $1); }
+	| K_NEXT ';'			{ $$ = new_node(N_NEXT, $1); }
+	| K_BREAK %prec LOWEST		{ $$ = new_node(N_BREAK, $1); }
+	| K_BREAK ';'			{ $$ = new_node(N_BREAK, $1); }
+	| K_CONTINUE %prec LOWEST	{ $$ = new_node(N_CONTINUE, $1); }
+	| K_CONTINUE ';'		{ $$ = new_node(N_CONTINUE, $1); }
 	;
 
 if_stmt
@@ -290,9 +294,9 @@ fe_key
 	;
 
 fe_sortdir
-	: %empty			{ $$ = 0; }
-	| '+'				{ $$ = 1; }
-	| '-'				{ $$ = -1; }
+	: %empty			{ $$ = NULL; }
+	| '+'				{ $$ = $1; }
+	| '-'				{ $$ = $1; }
 	;
 
 fe_tail
@@ -430,7 +434,7 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 		parse_error_tok(t, "expected statement");
 	else if (want_stmt && n > 20)
 		parse_error_tok(t, "expected statement");
-	else if (want_value)
+	else if (want_value || n == 0)
 		parse_error_tok(t, "expected literal string or number");
 	else if (n == 1 && exp[0] == YYSYMBOL_PPWORD)
 		parse_error_tok(t, "expected identifier or '*'");

@@ -441,7 +441,7 @@ static void do_argument(PP *pp, Tok *t, Vec *out)
 	int k = atoi(t->text + 1);
 	if (k < 1 || k > n) {
 		Tok *junk = make_tok(t, T_JUNK, 0, "");
-		parse_error_tok(junk, "command line argument out of range [1-%d]", n);
+		parse_error_at(junk, "command line argument out of range [1-%d]", n);
 		pp->failed = true;
 		return;
 	}

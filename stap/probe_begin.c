@@ -20,7 +20,7 @@ static bool match_named(Session *s, DProbe *d, const char *name)
 	if (!pp_is(pp, 1, name))
 		return false;
 	if (pp->comps.len > 1) {
-		error_tok(pp_comp(pp, 1)->tok, "invalid suffix for probe");
+		pp_error(pp, pp_comp(pp, 1)->tok, "invalid suffix for probe");
 		return true;
 	}
 	const PPComp *c = pp_comp(pp, 0);
@@ -41,7 +41,7 @@ static bool match_never(Session *s, DProbe *d)
 	if (!pp_is(d->pp, 1, "never"))
 		return false;
 	if (d->pp->comps.len > 1 || pp_comp(d->pp, 0)->arg)
-		error_tok(pp_comp(d->pp, 0)->tok, "invalid suffix for probe");
+		pp_error(d->pp, pp_comp(d->pp, 0)->tok, "invalid suffix for probe");
 	return true;
 }
 

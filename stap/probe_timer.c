@@ -44,8 +44,7 @@ static bool match_timer(Session *s, DProbe *d)
 		return false;
 	int64_t n = u->arg->num;
 	if (n < 1 || n > units[k].max) {
-		error_tok(pp->tok, "while resolving probe point");
-		error_tok(NULL, "interval value out of range (1, %" PRId64 ")", units[k].max);
+		pp_error(pp, NULL, "interval value out of range (1, %" PRId64 ")", units[k].max);
 		return true;
 	}
 	TimerData *td = xalloc(sizeof *td);
@@ -59,13 +58,12 @@ static bool match_timer(Session *s, DProbe *d)
 	if (pp->comps.len > 2) {
 		const PPComp *r = pp_comp(pp, 2);
 		if (!str_eq(r->name, "randomize") || !r->arg || r->arg->kind != N_NUM || pp->comps.len > 3) {
-			error_tok(r->tok, "invalid suffix for probe");
+			pp_error(pp, r->tok, "invalid suffix for probe");
 			return true;
 		}
 		int64_t m = r->arg->num;
 		if (m < 1 || m > n) {
-			error_tok(pp->tok, "while resolving probe point");
-			error_tok(NULL, "randomization value out of range");
+			pp_error(pp, NULL, "randomization value out of range");
 			return true;
 		}
 		td->rand_ns = per > 0 ? m * per : per == 0 ? td->ns * m / n : -m;

@@ -41,6 +41,16 @@ bool pp_is(const ProbePoint *pp, int ncomps, ...)
 	return ok;
 }
 
+void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvsprintf(fmt, ap);
+	va_end(ap);
+	error_tok(pp->tok, "while resolving probe point");
+	error_tok(t, "%s", msg);
+}
+
 const Family *family_for(Session *s, DProbe *d)
 {
 	int errs = g_errors;

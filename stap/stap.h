@@ -124,12 +124,14 @@ extern int g_warnings;
  */
 void error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void parse_error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void parse_error_at(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "ERROR: ..." */
 void warn_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "WARNING: ..." */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 const char *tok_describe(const Tok *t);		/* "identifier 'foo'" */
 void diag_source(const Tok *t, const char *label);	/* the source:/caret lines */
+void diag_also(const Tok *t);		/* a second location for the last error */
 
 /* ================================================================ lexer.l, preproc.c */
 
@@ -424,7 +426,9 @@ struct Family {
 extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
 const Family *family_for(Session *s, DProbe *d);
-bool pp_is(const ProbePoint *pp, int ncomps, ...);	/* component names match exactly */
+bool pp_is(const ProbePoint *pp, int ncomps, ...);
+/* A family's error about pp: "while resolving probe point" comes first. */
+void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));	/* component names match exactly */
 const PPComp *pp_comp(const ProbePoint *pp, int i);
 
 /* ================================================================ translate.c */
