@@ -496,9 +496,29 @@ Node *ast_embedded_expr(ParseCtx *ctx, Tok *code)
 
 /* ---- statements */
 
+/* The leftmost token of an expression: where SystemTap says a statement is. */
+static Tok *first_tok(Node *e)
+{
+	switch (e->kind) {
+	case N_BINARY:
+	case N_ASSIGN:
+	case N_STATADD:
+	case N_REGEX:
+		return first_tok(e->lhs);
+	case N_TERNARY:
+		return first_tok(e->cond);
+	case N_INCDEC:
+		return e->is_post ? first_tok(e->lhs) : e->tok;
+	case N_IN:
+		return e->args.len == 1 ? first_tok(vec_get(&e->args, 0)) : e->tok;
+	default:
+		return e->tok;
+	}
+}
+
 Node *ast_expr_stmt(Node *e)
 {
-	return new_unary(N_EXPR_STMT, 0, e->tok, e);
+	return new_unary(N_EXPR_STMT, 0, first_tok(e), e);
 }
 
 Node *ast_if(Tok *kw, Node *cond, Node *then, Node *els)

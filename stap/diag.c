@@ -233,6 +233,11 @@ void fatal(const char *fmt, ...)
 }
 
 /* Printed at the end of a failed or noisy pass, as SystemTap does. */
+void diag_flush(void)
+{
+	flush_blank();
+}
+
 void diag_summary(void)
 {
 	flush_blank();

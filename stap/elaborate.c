@@ -1110,9 +1110,8 @@ static void mark_rw(Node *n, bool write)
 		mark_rw_list(&n->args);
 		break;
 	case N_ASSIGN:
+		/* `x += 1` reads x, but like SystemTap we count it as a write only */
 		mark_rw(n->lhs, true);
-		if (n->op != '=')
-			mark_rw(n->lhs, false);
 		mark_rw(n->rhs, false);
 		break;
 	case N_STATADD:
@@ -1121,7 +1120,6 @@ static void mark_rw(Node *n, bool write)
 		break;
 	case N_INCDEC:
 		mark_rw(n->lhs, true);
-		mark_rw(n->lhs, false);
 		break;
 	case N_DELETE:
 		mark_rw(n->lhs, true);
@@ -1185,6 +1183,86 @@ static void warn_unused_locals(Vec *locals)
 	}
 }
 
+/* Recompute read/written flags from scratch. */
+static void clear_rw(Vec *vars)
+{
+	vec_foreach(vars, i) {
+		Var *v = vec_get(vars, i);
+		v->read = v->written = false;
+	}
+}
+
+static void remark_all(Session *s)
+{
+	clear_rw(&s->globals);
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		clear_rw(&d->locals);
+	}
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		clear_rw(&f->locals);
+	}
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		mark_rw(d->body, false);
+		mark_rw(d->cond, false);
+	}
+	vec_foreach(&s->used_funcs, i)
+		mark_rw(((Func *)vec_get(&s->used_funcs, i))->body, false);
+}
+
+/* The functions still called after elision, in first-call order. */
+static void reach(Node *n, Vec *out);
+
+static void reach_list(Vec *v, Vec *out)
+{
+	vec_foreach(v, i)
+		reach(vec_get(v, i), out);
+}
+
+static void reach(Node *n, Vec *out)
+{
+	if (!n)
+		return;
+	if (n->kind == N_CALL && n->func && !n->func->visiting) {
+		n->func->visiting = true;
+		vec_push(out, n->func);
+		reach(n->func->body, out);
+	}
+	reach(n->lhs, out);
+	reach(n->rhs, out);
+	reach(n->cond, out);
+	reach(n->then, out);
+	reach(n->els, out);
+	reach(n->init, out);
+	reach(n->incr, out);
+	reach_list(&n->args, out);
+	reach_list(&n->stmts, out);
+	if (n->kind == N_FOREACH)
+		reach(n->fe->limit, out);
+}
+
+static void recompute_used_funcs(Session *s)
+{
+	Vec used = {0};
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		reach(d->body, &used);
+		reach(d->cond, &used);
+	}
+	vec_foreach(&used, i) {
+		Func *f = vec_get(&used, i);
+		f->visiting = false;
+		f->index = i;
+	}
+	vec_foreach(&s->used_funcs, i)
+		((Func *)vec_get(&s->used_funcs, i))->used = false;
+	vec_foreach(&used, i)
+		((Func *)vec_get(&used, i))->used = true;
+	s->used_funcs = used;
+}
+
 /* ================================================================ driver */
 
 static void gather_used_globals(void)
@@ -1237,11 +1315,6 @@ int elaborate(Session *s)
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
-	if (!s->probes.len && !s->list_mode) {
-		error_tok(NULL, "no probes found");
-		return 1;
-	}
-
 	/* 2. symbols: each concrete probe gets its own copy of the locals */
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
@@ -1252,6 +1325,15 @@ int elaborate(Session *s)
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
+	if (!s->unoptimized && !s->list_mode) {
+		remark_all(s);
+		optimize(s, remark_all);
+		recompute_used_funcs(s);
+	}
+	if (!s->probes.len && !s->list_mode) {
+		error_tok(NULL, "no probes found");
+		return 1;
+	}
 
 	/* 3. types to a fixpoint */
 	do {
@@ -1262,13 +1344,30 @@ int elaborate(Session *s)
 		return g_errors - errs;
 
 	/* 4. checks */
-	vec_foreach(&s->probes, i) {
-		DProbe *d = vec_get(&s->probes, i);
-		mark_rw(d->body, false);
-		mark_rw(d->cond, false);
+	remark_all(s);
+	/* written-but-unread globals are displayed by a synthesized end probe */
+	Vec disp = {0};
+	synth_global_display(s, &disp);
+	if (disp.len) {
+		int first = s->probes.len;
+		vec_foreach(&disp, i) {
+			Probe *p = vec_get(&disp, i);
+			resolve_point(p, vec_get(&p->points, 0));
+		}
+		for (int i = first; i < s->probes.len; i++) {
+			DProbe *d = vec_get(&s->probes, i);
+			Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
+			resolve_stmt(&sc, d->body);
+		}
+		do {
+			changes = 0;
+			type_round();
+		} while (changes && g_errors == errs);
+		for (int i = first; i < s->probes.len; i++)
+			mark_rw(((DProbe *)vec_get(&s->probes, i))->body, false);
+		if (g_errors > errs)
+			return g_errors - errs;
 	}
-	vec_foreach(&s->used_funcs, i)
-		mark_rw(((Func *)vec_get(&s->used_funcs, i))->body, false);
 	vec_foreach(&s->probes, i)
 		warn_unused_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
 	vec_foreach(&s->used_funcs, i) {

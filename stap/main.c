@@ -215,6 +215,7 @@ static void usage(FILE *out)
 "   -o FILE    send script output to file, instead of stdout\n"
 "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 "   -x PID     sets target() to PID\n"
+"   -G VAR=VAL set global variable to value\n"
 "   -e SCRIPT  run given script\n"
 "   -E SCRIPT  run given script in addition to the script file\n"
 "   -F         run as on-file flight recorder with -o, or in-memory with -L\n"
@@ -268,7 +269,7 @@ static void parse_options(Session *s, int argc, char **argv)
 	};
 	int c;
 	/* '+': stop at the first non-option (the script), as SystemTap does. */
-	while ((c = getopt_long(argc, argv, "+hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:P",
+	while ((c = getopt_long(argc, argv, "+hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:PG:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); exit(0);
@@ -292,6 +293,11 @@ static void parse_options(Session *s, int argc, char **argv)
 		case 'W': s->warnings_as_errors = true; break;
 		case 'g': s->guru = true; break;
 		case 'P': break;
+		case 'G':
+			if (!strchr(optarg, '='))
+				fatal("Invalid -G option '%s': expected NAME=VALUE", optarg);
+			vec_push(&s->global_inits, optarg);
+			break;
 		case 's': add_staprun_opt(s, "-s", optarg); break;
 		case 'I': vec_push(&s->include_dirs, optarg); break;
 		case 'D': vec_push(&s->defines, optarg); break;
@@ -415,7 +421,7 @@ static const char *pass_names[] = { "", "parse", "analysis", "translation", "com
 
 static int pass_failed(Session *s, int pass)
 {
-	diag_summary();
+	diag_flush();
 	fprintf(stderr, "Pass %d: %s failed.  [man error::pass%d]\n", pass, pass_names[pass], pass);
 	return 1;
 }
@@ -453,7 +459,6 @@ static int pipeline(Session *s)
 			s->used_funcs.len, s->used_funcs.len == 1 ? "" : "s",
 			s->embeds.len, s->embeds.len == 1 ? "" : "s",
 			s->used_globals.len, s->used_globals.len == 1 ? "" : "s", clock_text(&c, true));
-	diag_summary();
 	if (s->last_pass == 2 || s->list_mode) {
 		dump_elaborated(stdout, s);
 		return 0;
@@ -523,6 +528,8 @@ int main(int argc, char **argv)
 	} else {
 		rc = pipeline(s);
 	}
+	fflush(stdout);
+	diag_summary();
 	cleanup_tmpdir(s);
 	return rc;
 }

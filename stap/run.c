@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Single-quote s for sh -c. */
@@ -28,12 +29,24 @@ static const char *shell_quote(const char *s)
 	return r;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void staprun_args(Session *s, Vec *argv, const char *module)
 {
 	for (int i = 0; i < s->verbose && i < 3; i++)
 		vec_push(argv, "-v");
-	vec_foreach(&s->staprun_opts, i)
-		vec_push(argv, vec_get(&s->staprun_opts, i));
+	vec_foreach(&s->staprun_opts, i) {
+		const char *o = vec_get(&s->staprun_opts, i);
+		vec_push(argv, o);
+		if (str_eq(o, "-o") && s->vm && i + 1 < s->staprun_opts.len) {
+			/* in the lab, output goes to the guest's work directory */
+			vec_push(argv, base_name(vec_get(&s->staprun_opts, ++i)));
+		}
+	}
 	if (s->cmd) {
 		vec_push(argv, "-c");
 		vec_push(argv, (void *)s->cmd);
@@ -85,8 +98,17 @@ int run_module(Session *s)
 		vec_push(&argv, "-x");
 		vec_push(&argv, (void *)cmd_program(s->cmd));
 	}
+	if (s->output_file) {
+		/* written in the guest's work directory, fetched back afterwards */
+		vec_push(&argv, "-g");
+		vec_push(&argv, base_name(s->output_file));
+	}
 	vec_push(&argv, "--");
 	vec_push(&argv, buf_cstr(&cmd));
 	vec_push(&argv, NULL);
-	return run_command(s, (char *const *)argv.data, false);
+	int rc = run_command(s, (char *const *)argv.data, false);
+	if (s->output_file && !str_eq(base_name(s->output_file), s->output_file) &&
+	    rename(base_name(s->output_file), s->output_file) != 0)
+		warn_plain("cannot move the output file to %s", s->output_file);
+	return rc;
 }

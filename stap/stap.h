@@ -400,11 +400,14 @@ typedef struct DProbe {
 } DProbe;
 
 int elaborate(Session *s);		/* pass 2: 0 or number of errors */
+void optimize(Session *s, void (*remark)(Session *));	/* optimize.c: eliding dead code */
 Var *lookup_global(Session *s, const char *name, SrcFile *from);
-void elaborate_add_file(Session *s, Stapfile *f);	/* a tapset file was parsed */
+void elaborate_add_file(Session *s, Stapfile *f);
+void synth_global_display(Session *s, Vec *out);	/* synth.c: end probes printing unread globals */	/* a tapset file was parsed */
 void dump_elaborated(FILE *out, Session *s);	/* -p2 listing */
 int elaborate_dump(Session *s, int what);	/* --dump-functions 'f', -types 't', -aliases 'a' */
 void diag_summary(void);			/* "similar messages suppressed" lines */
+void diag_flush(void);				/* end the last error's report */
 
 /* ================================================================ probes.c (family table) */
 

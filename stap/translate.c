@@ -1387,8 +1387,9 @@ static void emit_lifecycle(Session *s, Buf *b)
 				   any ? "\tstp_fam_error_run();\n\treturn true;\n" : "\treturn false;\n");
 		(void)hooks;
 	}
+	/* after runtime errors, error probes run instead of end probes */
 	buf_puts(b, "static void stp_gen_end(void)\n{\n"
-		    "\tif (atomic_read(&stp_error_count) > 0 && stp_gen_error_probes())\n\t\treturn;\n"
+		    "\tif (atomic_read(&stp_error_count) > 0) {\n\t\tstp_gen_error_probes();\n\t\treturn;\n\t}\n"
 		    "\tstp_gen_end_probes();\n}\n\n");
 
 	/* register / unregister: families in table order, unwinding on failure */

@@ -1,0 +1,287 @@
+/* optimize.c - pass 2's eliding of dead code, with SystemTap's warnings.
+ *
+ * Unless -u is given:
+ *   - an assignment to a local that is never read is dropped, keeping its
+ *     right-hand side only if that has side effects
+ *       WARNING: Eliding assignment to 'x': operator '=' at ...
+ *   - an expression statement without side effects is dropped
+ *       WARNING: Eliding side-effect-free expression : identifier 'x' at ...
+ *   - locals left unused disappear from the frames
+ *   - a probe whose body became empty is dropped
+ *       WARNING: Probe 'begin' has been elided: keyword at ...
+ * Side effects are: assignments to globals or read locals, ++/--, <<<,
+ * delete, printing, embedded C (unless marked pure), and calls to
+ * functions that have any of these.
+ */
+#include "ast.h"
+
+#include <string.h>
+
+static bool func_effects(Func *f);
+bool expr_effects_outside(Node *n);
+
+static bool list_effects(Vec *v);
+
+static bool expr_effects(Node *n)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case N_ASSIGN:
+	case N_INCDEC:
+	case N_STATADD:
+	case N_DELETE:
+	case N_EMBEDDED_EXPR:
+	case N_EMBEDDED:
+	case N_NEXT:
+	case N_RETURN:
+	case N_BREAK:
+	case N_CONTINUE:
+		return true;
+	case N_PRINT:
+		if (n->name[0] != 's')
+			return true;
+		return list_effects(&n->args);
+	case N_CALL:
+		return list_effects(&n->args) || !n->func || func_effects(n->func);
+	case N_FOREACH:
+		return expr_effects(n->fe->limit) || expr_effects(n->then);
+	default:
+		return expr_effects(n->lhs) || expr_effects(n->rhs) || expr_effects(n->cond) ||
+		       expr_effects(n->then) || expr_effects(n->els) || expr_effects(n->init) ||
+		       expr_effects(n->incr) || list_effects(&n->args) || list_effects(&n->stmts);
+	}
+}
+
+static bool list_effects(Vec *v)
+{
+	vec_foreach(v, i)
+		if (expr_effects(vec_get(v, i)))
+			return true;
+	return false;
+}
+
+/* A function has effects if its body does more than compute a value from
+ * its parameters and locals. */
+static bool func_effects(Func *f)
+{
+	if (f->body->kind == N_EMBEDDED)
+		return !(f->c_flags & FC_PURE);
+	if (f->visiting)
+		return false;
+	f->visiting = true;
+	bool e = false;
+	/* assignments to locals are not effects outside; anything else is */
+	Vec *stmts = &f->body->stmts;
+	vec_foreach(stmts, i) {
+		Node *st = vec_get(stmts, i);
+		if (st->kind == N_RETURN) {
+			e = e || (st->lhs && expr_effects_outside(st->lhs));
+			continue;
+		}
+		e = e || expr_effects_outside(st);
+	}
+	f->visiting = false;
+	return e;
+}
+
+/* Effects visible outside a function: assignments to locals do not count. */
+bool expr_effects_outside(Node *n)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case N_ASSIGN:
+	case N_INCDEC:
+		if (n->lhs->kind == N_SYM && n->lhs->var && !n->lhs->var->is_global)
+			return expr_effects_outside(n->rhs);
+		return true;
+	case N_RETURN:
+		return expr_effects_outside(n->lhs);
+	case N_STATADD:
+	case N_DELETE:
+	case N_EMBEDDED_EXPR:
+	case N_EMBEDDED:
+		return true;
+	case N_NEXT:
+	case N_BREAK:
+	case N_CONTINUE:
+		return false;
+	case N_PRINT:
+		if (n->name[0] != 's')
+			return true;
+		break;
+	case N_CALL:
+		if (!n->func || func_effects(n->func))
+			return true;
+		break;
+	case N_FOREACH:
+		return expr_effects_outside(n->fe->limit) || expr_effects_outside(n->then);
+	default:
+		break;
+	}
+	if (expr_effects_outside(n->lhs) || expr_effects_outside(n->rhs) ||
+	    expr_effects_outside(n->cond) || expr_effects_outside(n->then) ||
+	    expr_effects_outside(n->els) || expr_effects_outside(n->init) ||
+	    expr_effects_outside(n->incr))
+		return true;
+	vec_foreach(&n->args, i)
+		if (expr_effects_outside(vec_get(&n->args, i)))
+			return true;
+	vec_foreach(&n->stmts, i)
+		if (expr_effects_outside(vec_get(&n->stmts, i)))
+			return true;
+	return false;
+}
+
+static bool local_unread(Node *lhs)
+{
+	return lhs->kind == N_SYM && lhs->var && !lhs->var->is_global && !lhs->var->read &&
+	       !lhs->var->is_param;
+}
+
+/* Returns the statement to keep in place of n, or NULL to drop it. */
+static Node *opt_stmt(Node *n);
+
+static void opt_block(Vec *stmts)
+{
+	Vec keep = {0};
+	vec_foreach(stmts, i) {
+		Node *k = opt_stmt(vec_get(stmts, i));
+		if (k)
+			vec_push(&keep, k);
+	}
+	*stmts = keep;
+}
+
+static bool pass_assign;	/* first pass: assignments; second: expressions */
+static bool quiet;		/* later rounds elide silently, as SystemTap does */
+static int elided;		/* statements changed in this round */
+
+static Node *opt_expr_stmt(Node *n)
+{
+	Node *e = n->lhs;
+	if (pass_assign) {
+		if (e->kind == N_ASSIGN && e->op == '=' && local_unread(e->lhs)) {
+			if (!quiet)
+				warn_tok(e->tok, "Eliding assignment to '%s'", e->lhs->name);
+			elided++;
+			/* keep the right side for its effects, else the bare variable */
+			n->lhs = expr_effects(e->rhs) ? e->rhs : e->lhs;
+		}
+		return n;
+	}
+	if (!expr_effects(e)) {
+		elided++;
+		if (quiet)
+			return NULL;
+		warn_tok(e == n->lhs && e->kind != N_SYM ? n->tok : e->tok, "Eliding side-effect-free expression ");
+		if (e->kind == N_CALL && e->func && e->func->body->kind != N_EMBEDDED)
+			warn_tok(e->func->tok, "side-effect-free function '%s'", e->func->name);
+		return NULL;
+	}
+	return n;
+}
+
+static Node *opt_stmt(Node *n)
+{
+	if (!n)
+		return NULL;
+	switch (n->kind) {
+	case N_BLOCK:
+		opt_block(&n->stmts);
+		return n;
+	case N_EXPR_STMT:
+		return opt_expr_stmt(n);
+	case N_IF:
+		n->then = opt_stmt(n->then);
+		n->els = opt_stmt(n->els);
+		if (!n->then)
+			n->then = new_node(N_NULL, n->tok);
+		return n;
+	case N_FOR:
+		n->then = opt_stmt(n->then);
+		if (!n->then)
+			n->then = new_node(N_NULL, n->tok);
+		return n;
+	case N_FOREACH:
+		n->then = opt_stmt(n->then);
+		if (!n->then)
+			n->then = new_node(N_NULL, n->tok);
+		return n;
+	case N_TRY:
+		opt_stmt(n->then);
+		opt_stmt(n->els);
+		return n;
+	case N_NULL:
+		return NULL;
+	default:
+		return n;
+	}
+}
+
+static bool block_empty(Node *n)
+{
+	if (!n)
+		return true;
+	if (n->kind == N_NULL)
+		return true;
+	if (n->kind != N_BLOCK)
+		return false;
+	vec_foreach(&n->stmts, i)
+		if (!block_empty(vec_get(&n->stmts, i)))
+			return false;
+	return true;
+}
+
+/* Drop locals no longer mentioned. */
+static void prune_locals(Vec *locals)
+{
+	vec_foreach(locals, i) {
+		Var *v = vec_get(locals, i);
+		if (!v->read && !v->written)
+			v->elided = true;
+	}
+}
+
+void optimize(Session *s, void (*remark)(Session *))
+{
+	quiet = false;
+	do {
+		elided = 0;
+		pass_assign = true;
+		vec_foreach(&s->used_funcs, i) {
+			Func *f = vec_get(&s->used_funcs, i);
+			if (f->body->kind == N_BLOCK)
+				opt_stmt(f->body);
+		}
+		vec_foreach(&s->probes, i)
+			opt_stmt(((DProbe *)vec_get(&s->probes, i))->body);
+		pass_assign = false;
+		vec_foreach(&s->probes, i)
+			opt_stmt(((DProbe *)vec_get(&s->probes, i))->body);
+		vec_foreach(&s->used_funcs, i) {
+			Func *f = vec_get(&s->used_funcs, i);
+			if (f->body->kind == N_BLOCK)
+				opt_stmt(f->body);
+		}
+		remark(s);
+		quiet = true;
+	} while (elided);
+	Vec keep = {0};
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		if (block_empty(d->body) && !d->cond) {
+			warn_tok(d->probe->tok, "Probe '%s' has been elided",
+				 ((PPComp *)vec_get(&d->pp->comps, 0))->name);
+			continue;
+		}
+		d->index = keep.len;
+		vec_push(&keep, d);
+	}
+	s->probes = keep;
+	vec_foreach(&s->probes, i)
+		prune_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
+	vec_foreach(&s->used_funcs, i)
+		prune_locals(&((Func *)vec_get(&s->used_funcs, i))->locals);
+}
