@@ -24,6 +24,7 @@ struct stp_probe {
 	int index;
 	const struct stp_lockreq *locks;	/* globals to lock, in index order */
 	int nlocks;
+	const char *func;		/* probefunc() for function probes, or NULL */
 };
 
 enum {
@@ -43,6 +44,7 @@ struct stp_context {
 	long actionremaining;		/* MAXACTION budget */
 	int nesting;			/* function call depth */
 	void *frames;			/* union stp_frame[MAXNESTING + 1] */
+	void *entry_data;		/* .return probes: values saved at entry */
 	char error_buffer[MAXSTRINGLEN];
 };
 
@@ -113,7 +115,7 @@ static void stp_note_skipped(void)
 	}
 }
 
-static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
+static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, int kind, void *data)
 {
 	struct stp_context *c;
 
@@ -132,6 +134,7 @@ static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int k
 	c->error_loc = NULL;
 	c->last_stmt = NULL;
 	c->nesting = 0;
+	c->entry_data = data;
 	c->actionremaining = kind == STP_PROBE_NORMAL ? MAXACTION : MAXACTION_INTERRUPTIBLE;
 	if (p->nlocks && !stp_locks_take(p->locks, p->nlocks)) {
 		stp_note_skipped();
@@ -148,6 +151,41 @@ out_busy:
 	preempt_enable();
 	if (kind == STP_PROBE_NORMAL)
 		stp_probe_exit();
+}
+
+static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
+{
+	stp_probe_run_data(p, regs, kind, NULL);
+}
+
+/* Run fn(c) with this CPU's context but no locks or output: kretprobe
+ * entry handlers saving values for the return probe.  False if busy. */
+static bool stp_probe_run_entry(void (*fn)(struct stp_context *), struct pt_regs *regs, void *data)
+{
+	struct stp_context *c;
+	bool ok = false;
+
+	if (!stp_probe_enter())
+		return false;
+	preempt_disable();
+	c = this_cpu_ptr(stp_contexts);
+	if (atomic_inc_return(&c->busy) != 1) {
+		stp_note_skipped();
+		goto out;
+	}
+	c->regs = regs;
+	c->entry_data = data;
+	c->last_error = NULL;
+	c->error_loc = NULL;
+	c->last_stmt = NULL;
+	c->nesting = 0;
+	fn(c);
+	ok = !c->last_error;
+out:
+	atomic_dec(&c->busy);
+	preempt_enable();
+	stp_probe_exit();
+	return ok;
 }
 
 /* Per-CPU contexts, frames and print buffers; called from stp_gen_init. */

@@ -126,9 +126,47 @@ enum {
 	STP_FMT_ZERO = 16,	/* 0 */
 };
 
+/* %#s: the string with C escapes, as SystemTap prints quoted values. */
+static void stp_fmt_str_escaped(struct stp_out *o, const char *s, int prec)
+{
+	int used = 0;
+
+	for (; *s && (prec < 0 || used < prec); s++, used++) {
+		unsigned char c = *s;
+		char esc[5];
+		const char *e = NULL;
+
+		switch (c) {
+		case '\n': e = "\\n"; break;
+		case '\t': e = "\\t"; break;
+		case '\r': e = "\\r"; break;
+		case '\v': e = "\\v"; break;
+		case '\f': e = "\\f"; break;
+		case '\b': e = "\\b"; break;
+		case '\a': e = "\\a"; break;
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		default:
+			if (c < 32 || c >= 127) {
+				snprintf(esc, sizeof(esc), "\\%03o", c);
+				e = esc;
+			}
+		}
+		if (e)
+			stp_out_put(o, e, strlen(e));
+		else
+			stp_out_put(o, (const char *)&c, 1);
+	}
+}
+
 static void stp_fmt_str(struct stp_out *o, const char *s, unsigned int flags, int width, int prec)
 {
 	int n = strlen(s);
+
+	if (flags & STP_FMT_ALT) {
+		stp_fmt_str_escaped(o, s, prec);
+		return;
+	}
 
 	if (prec >= 0 && n > prec)
 		n = prec;

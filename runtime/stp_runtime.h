@@ -73,6 +73,8 @@
 #include "stp_map.h"
 #include "stp_stat.h"
 #include "stp_timer.h"
+#include "stp_deref.h"
+#include "stp_kprobes.h"
 #include "stp_helpers.h"
 
 MODULE_LICENSE("GPL");

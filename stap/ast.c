@@ -806,3 +806,50 @@ Node *ast_chain_pretty(Node *chain, Tok *suffix)
 	chain_add(chain, COMP_PRETTY, suffix)->name = suffix->text;
 	return chain;
 }
+
+/* ---- deep copy: every concrete probe gets its own body to annotate */
+
+static void clone_vec(Vec *dst, const Vec *src)
+{
+	Vec v = {0};
+	vec_foreach(src, i)
+		vec_push(&v, ast_clone(vec_get(src, i)));
+	*dst = v;
+}
+
+Node *ast_clone(const Node *n)
+{
+	if (!n)
+		return NULL;
+	Node *c = xalloc(sizeof *c);
+	*c = *n;
+	c->lhs = ast_clone(n->lhs);
+	c->rhs = ast_clone(n->rhs);
+	c->cond = ast_clone(n->cond);
+	c->then = ast_clone(n->then);
+	c->els = ast_clone(n->els);
+	c->init = ast_clone(n->init);
+	c->incr = ast_clone(n->incr);
+	clone_vec(&c->args, &n->args);
+	clone_vec(&c->stmts, &n->stmts);
+	Vec comps = {0};
+	vec_foreach(&n->comps, i) {
+		Comp *o = vec_get(&n->comps, i);
+		Comp *k = xalloc(sizeof *k);
+		*k = *o;
+		k->expr = ast_clone(o->expr);
+		vec_push(&comps, k);
+	}
+	c->comps = comps;
+	if (n->fe) {
+		Foreach *fe = xalloc(sizeof *fe);
+		*fe = *n->fe;
+		clone_vec(&fe->keys, &n->fe->keys);
+		fe->value = ast_clone(n->fe->value);
+		fe->array = ast_clone(n->fe->array);
+		fe->limit = ast_clone(n->fe->limit);
+		c->fe = fe;
+	}
+	/* n->fmt is immutable once parsed: shared */
+	return c;
+}

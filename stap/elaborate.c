@@ -113,7 +113,7 @@ static const char *similar_names(const char *name, Vec *cands)
 	vec_foreach(cands, i) {
 		const char *c = vec_get(cands, i);
 		int d = edit_distance(name, c);
-		if (d > 5 || str_eq(c, name))
+		if (d > 5)
 			continue;
 		bool dup = false;
 		for (int k = 0; k < n; k++)
@@ -312,6 +312,15 @@ static void resolve_expr(Scope *sc, Node *n)
 			if (c->expr)
 				resolve_expr(sc, c->expr);
 		}
+		if (!sc->probe) {
+			error_tok(n->tok, "target variables are only available in probe handlers, not in functions");
+			break;
+		}
+		if (!sc->probe->family->target) {
+			error_tok(n->tok, "unresolved target-symbol expression: this probe point has no target variables");
+			break;
+		}
+		sc->probe->family->target(S, sc->probe, n);
 		break;
 	default:
 		resolve_stmt(sc, n);
@@ -725,8 +734,11 @@ static Type infer(Node *n, Type want)
 	case N_ATVAR:
 		if (n->lhs)
 			expect(n->lhs, TY_LONG);
-		if (n->type == TY_UNKNOWN && final_round)
-			error_tok(n->tok, "target variables need kernel debuginfo, not supported yet");
+		vec_foreach(&n->comps, i) {
+			Comp *c = vec_get(&n->comps, i);
+			if (c->expr)
+				expect(c->expr, TY_LONG);
+		}
 		return n->type;
 	default:
 		return TY_UNKNOWN;
@@ -1025,15 +1037,33 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 		d->pp_text = pp_string(c);
 		vec_foreach(chain, k)
 			vec_push(&d->derivation, vec_get(chain, k));
-		d->family = family_for(S, d);
-		if (!d->family) {
-			if (g_errors)
-				return;
-			continue;
+		/* families that expand one point into many (DWARF wildcards) */
+		Vec many = {0};
+		const Family *fam = NULL;
+		int errs = g_errors;
+		for (int f = 0; families[f] && !fam; f++)
+			if (families[f]->expand && families[f]->expand(S, d, &many))
+				fam = families[f];
+		if (g_errors > errs)
+			return;
+		if (!fam) {
+			d->family = family_for(S, d);
+			if (!d->family)
+				continue;
+			vec_push(&many, d);
 		}
-		d->index = S->probes.len;
-		vec_push(&S->probes, d);
-		(*found)++;
+		vec_foreach(&many, k) {
+			DProbe *m = vec_get(&many, k);
+			if (fam)
+				m->family = fam;
+			m->index = S->probes.len;
+			/* each concrete probe owns its body and locals */
+			m->body = ast_clone(m->body);
+			m->cond = ast_clone(m->cond);
+			m->locals = (Vec){0};
+			vec_push(&S->probes, m);
+			(*found)++;
+		}
 	}
 }
 

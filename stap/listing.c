@@ -75,6 +75,13 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
 			const char *name = d->orig && d->derivation.len > 1 ? pp_string(d->orig) : d->pp_text;
+			if (s->list_vars && d->family == &family_kernel) {
+				Buf b = {0};
+				buf_puts(&b, name);
+				kernel_list_vars(s, d, &b);
+				name = xstrdup(buf_cstr(&b));
+				free(b.s);
+			}
 			bool dup = false;
 			vec_foreach(&seen, k)
 				if (str_eq(vec_get(&seen, k), name))

@@ -6,7 +6,7 @@ stap_stap_SOURCES = \
 	stap/main.c stap/util.c stap/diag.c \
 	stap/lexer.l stap/parser.y stap/preproc.c stap/ast.c stap/dump.c \
 	stap/tapsets.c stap/elaborate.c stap/optimize.c stap/synth.c stap/listing.c \
-	stap/probes.c stap/probe_begin.c stap/probe_timer.c \
+	stap/probes.c stap/probe_begin.c stap/probe_timer.c stap/probe_kernel.c stap/probe_kprobe.c stap/dwarf.c \
 	stap/translate.c stap/kernel.c stap/build.c stap/run.c
 stap_stap_CPPFLAGS = -D_GNU_SOURCE -I$(top_srcdir)/stap -I$(top_builddir)/stap -I$(top_builddir) $(PATH_DEFS)
 stap_stap_CFLAGS = $(AM_CFLAGS)

@@ -80,7 +80,19 @@ static const char *const end_patterns[] = { "end", "end(number)", NULL };
 static const char *const error_patterns[] = { "error", "error(number)", NULL };
 static const char *const never_patterns[] = { "never", NULL };
 
-const Family family_begin = { "begin", begin_patterns, match_begin, emit_begin, false, "process" };
-const Family family_end = { "end", end_patterns, match_end, emit_end, false, "process" };
-const Family family_error = { "error", error_patterns, match_error, emit_error, false, "process" };
-const Family family_never = { "never", never_patterns, match_never, emit_never, false, "process" };
+const Family family_begin = {
+	.name = "begin", .patterns = begin_patterns, .match = match_begin,
+	.emit = emit_begin, .context = "process",
+};
+const Family family_end = {
+	.name = "end", .patterns = end_patterns, .match = match_end,
+	.emit = emit_end, .context = "process",
+};
+const Family family_error = {
+	.name = "error", .patterns = error_patterns, .match = match_error,
+	.emit = emit_error, .context = "process",
+};
+const Family family_never = {
+	.name = "never", .patterns = never_patterns, .match = match_never,
+	.emit = emit_never, .context = "process",
+};

@@ -101,4 +101,7 @@ static const char *const timer_patterns[] = {
 	"timer.hz(number)", NULL,
 };
 
-const Family family_timer = { "timer", timer_patterns, match_timer, emit_timer, true, "irq" };
+const Family family_timer = {
+	.name = "timer", .patterns = timer_patterns, .match = match_timer,
+	.emit = emit_timer, .registers = true, .context = "irq",
+};

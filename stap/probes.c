@@ -17,6 +17,8 @@ const Family *const families[] = {
 	&family_error,
 	&family_never,
 	&family_timer,
+	&family_kernel,
+	&family_kprobe,
 	NULL,
 };
 
@@ -55,6 +57,8 @@ const Family *family_for(Session *s, DProbe *d)
 {
 	int errs = g_errors;
 	for (int i = 0; families[i]; i++) {
+		if (!families[i]->match)
+			continue;
 		if (families[i]->match(s, d))
 			return g_errors > errs ? NULL : families[i];
 		if (g_errors > errs)

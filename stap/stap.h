@@ -269,6 +269,7 @@ Node *new_str(Tok *tok, const char *s);
 Node *new_binary(int op, Tok *tok, Node *lhs, Node *rhs);
 Node *new_unary(NodeKind kind, int op, Tok *tok, Node *lhs);
 const char *op_spelling(int op);		/* "+", "<<<", "@count", ... */
+Node *ast_clone(const Node *n);			/* deep copy */
 bool node_is_expr(const Node *n);
 
 /* A variable: global, local, function parameter, foreach key. */
@@ -419,6 +420,15 @@ struct Family {
 	/* Does this family handle d->pp?  Fill d->fdata; report errors itself
 	 * (return true with an error to stop other families trying). */
 	bool (*match)(Session *s, DProbe *d);
+	/* Families whose points expand to many (wildcards over the kernel's
+	 * functions): push concrete DProbe copies of d on out; return false
+	 * if pp is not theirs.  Used instead of match when set. */
+	bool (*expand)(Session *s, DProbe *d, Vec *out);
+	/* Resolve a target variable ($x, @cast, ...) used in d's body: set
+	 * n->type, or report an error.  NULL: no target variables here. */
+	void (*target)(Session *s, DProbe *d, Node *n);
+	/* Pass 3: the C expression for target variable n. */
+	const char *(*target_code)(Session *s, DProbe *d, Node *n, void *gen);
 	/* Emit everything at file scope after the probe handlers.  Families
 	 * with `registers` define stp_fam_NAME_register(void) (0 or -errno,
 	 * undoing itself on failure) and stp_fam_NAME_unregister(void). */
@@ -428,15 +438,39 @@ struct Family {
 };
 extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
+extern const Family family_kernel, family_kprobe;
+void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
 const Family *family_for(Session *s, DProbe *d);
 bool pp_is(const ProbePoint *pp, int ncomps, ...);
 /* A family's error about pp: "while resolving probe point" comes first. */
 void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));	/* component names match exactly */
 const PPComp *pp_comp(const ProbePoint *pp, int i);
 
+/* ================================================================ dwarf.c */
+
+/* A kernel function with DWARF. */
+typedef struct DwFunc {
+	const char *name;
+	const char *decl_file;		/* relative to the build directory: fs/open.c */
+	int decl_line;
+	uint64_t low_pc;		/* link-time entry address */
+	uint64_t cu_off, die_off;	/* DIE offsets in .debug_info */
+} DwFunc;
+
+int dw_kernel(Session *s, const Tok *at);	/* open the kernel's debuginfo (errors at `at`) */
+void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out);
+void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
+uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
+uint64_t dw_stext(void);
+/* C code reading target variable n ($name->chain) at pc; NULL or an error. */
+const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
+			   const char *(*index_expr)(Node *, void *), void *arg, const char **code);
+
 /* ================================================================ translate.c */
 
 int translate(Session *s);		/* pass 3: writes s->c_file */
+/* For families' target code: C for an index expression inside a chain. */
+const char *(*translate_index_hook(void))(Node *, void *);
 
 /* ================================================================ build.c, kernel.c */
 

@@ -718,10 +718,36 @@ static const char *gen_expr(Gen *g, Node *n)
 	case N_REGEX:
 		error_tok(n->tok, "regular expression matching is not supported yet");
 		return "0";
+	case N_TARGET:
+	case N_CAST:
+	case N_ATVAR: {
+		if (!g->probe || !g->probe->family->target_code) {
+			error_tok(n->tok, "target variables are not available here");
+			return "0";
+		}
+		const char *code = g->probe->family->target_code(g->s, g->probe, n, g);
+		const char *t = ltemp(g);
+		emit(g, "%s = %s;", t, code);
+		emit(g, "if (unlikely(c->last_error)) {");
+		emit(g, "	c->error_loc = %s;", where(n->tok));
+		emit(g, "	goto %s;", g->err_label);
+		emit(g, "}");
+		return t;
+	}
 	default:
 		error_tok(n->tok, "this construct is not supported by the translator yet");
 		return "0";
 	}
+}
+
+static const char *index_cb(Node *n, void *gen)
+{
+	return gen_long_temp(gen, n);
+}
+
+const char *(*translate_index_hook(void))(Node *, void *)
+{
+	return index_cb;
 }
 
 /* ================================================================ statements */
@@ -1530,6 +1556,8 @@ int translate(Session *s)
 		const char *pn = d->orig ? pp_string(d->orig) : d->pp_text;
 		buf_printf(&tail, "\t{ .pp = %s, .pn = %s, .handler = %s, .index = %d",
 			   c_string(d->pp_text), c_string(pn), d->cname, i);
+		if (d->ppfunc)
+			buf_printf(&tail, ", .func = %s", c_string(d->ppfunc));
 		if (d->nlocks)
 			buf_printf(&tail, ", .locks = stp_locks_%d, .nlocks = %d", i, d->nlocks);
 		buf_puts(&tail, " },\n");

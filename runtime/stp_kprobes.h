@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* stp_kprobes.h - kernel.function and kprobe.function probes.
+ *
+ * The translator emits a table of struct stp_kprobe: link-time addresses
+ * (from DWARF or the symbol table) that stp_kaslr_offset moves to where the
+ * kernel actually is, or symbol names for DWARF-less probes.  Each entry
+ * is a kprobe, or a kretprobe for .return probes; a kretprobe with entry
+ * values runs `entry` at the call to save them in its instance data.
+ * A probe point that fails to register is reported and skipped, as in
+ * SystemTap; registering none at all is an error.
+ */
+#ifndef STP_KPROBES_H
+#define STP_KPROBES_H
+
+#include <linux/kprobes.h>
+
+struct stp_kprobe {
+	const struct stp_probe *probe;
+	unsigned long addr;		/* link-time address, or 0 */
+	const char *symbol;		/* or a symbol name (kprobe.function) */
+	unsigned int offset;		/* from symbol */
+	bool ret;			/* kretprobe */
+	int maxactive;			/* kretprobe instances, < 0 default */
+	void (*entry)(struct stp_context *c);	/* saves entry values */
+	int entry_slots;		/* int64 values saved */
+	union {
+		struct kprobe kp;
+		struct kretprobe rp;
+	} u;
+	bool registered;
+};
+
+static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct stp_kprobe *sk = container_of(kp, struct stp_kprobe, u.kp);
+
+	stp_probe_run(sk->probe, regs, STP_PROBE_NORMAL);
+	return 0;
+}
+NOKPROBE_SYMBOL(stp_kprobe_pre);
+
+static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct stp_kprobe *sk = container_of(get_kretprobe(ri), struct stp_kprobe, u.rp);
+
+	if (!sk->entry)
+		return 0;
+	/* a failed entry evaluation skips the return probe for this call */
+	return stp_probe_run_entry(sk->entry, regs, ri->data) ? 0 : 1;
+}
+NOKPROBE_SYMBOL(stp_kretprobe_entry);
+
+static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct stp_kprobe *sk = container_of(get_kretprobe(ri), struct stp_kprobe, u.rp);
+
+	stp_probe_run_data(sk->probe, regs, STP_PROBE_NORMAL, sk->entry ? ri->data : NULL);
+	return 0;
+}
+NOKPROBE_SYMBOL(stp_kretprobe_ret);
+
+static void stp_kprobes_unregister(struct stp_kprobe *kps, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!kps[i].registered)
+			continue;
+		if (kps[i].ret)
+			unregister_kretprobe(&kps[i].u.rp);
+		else
+			unregister_kprobe(&kps[i].u.kp);
+		kps[i].registered = false;
+	}
+}
+
+static int stp_kprobes_register(struct stp_kprobe *kps, int n)
+{
+	int i, rc, ok = 0, last = 0;
+
+	for (i = 0; i < n; i++) {
+		struct stp_kprobe *sk = &kps[i];
+		struct kprobe *kp = sk->ret ? &sk->u.rp.kp : &sk->u.kp;
+
+		memset(&sk->u, 0, sizeof(sk->u));
+		if (sk->addr)
+			kp->addr = (kprobe_opcode_t *)(sk->addr + stp_kaslr_offset);
+		else {
+			kp->symbol_name = sk->symbol;
+			kp->offset = sk->offset;
+		}
+		if (sk->ret) {
+			sk->u.rp.handler = stp_kretprobe_ret;
+			sk->u.rp.entry_handler = stp_kretprobe_entry;
+			sk->u.rp.data_size = sk->entry_slots * sizeof(int64_t);
+			sk->u.rp.maxactive = sk->maxactive >= 0 ? sk->maxactive : 0;
+			rc = register_kretprobe(&sk->u.rp);
+		} else {
+			sk->u.kp.pre_handler = stp_kprobe_pre;
+			rc = register_kprobe(&sk->u.kp);
+		}
+		if (rc) {
+			stp_oob(STP_OOB_WARNING, "WARNING: probe %s (address 0x%lx) registration error (rc %d)\n",
+				sk->probe->pp, (unsigned long)kp->addr, rc);
+			last = rc;
+			continue;
+		}
+		sk->registered = true;
+		ok++;
+	}
+	if (n && !ok)
+		return last ? last : -EINVAL;
+	return 0;
+}
+
+#endif /* STP_KPROBES_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* stp_session.h - the life cycle of one tracing session inside a module.
+ *
+ * A generated module is one translation unit: stp_runtime.h includes this
+ * header before the generated code, and stp_module.h (after it) drives the
+ * state machine below from the loader's control messages:
+ *
+ *   LOADED --START--> STARTING --begin probes, arm--> RUNNING
+ *      |                  |                              |
+ *      |                  +---- exit() in begin ----+    | exit() or STOP
+ *      |                                            v    v
+ *      +------------------STOP----------------->  STOPPING --disarm, end--> STOPPED
+ *
+ * Probe handlers run only while RUNNING: generated probe entry code calls
+ * stp_probe_enter(), which also counts handlers in flight so that STOP can
+ * wait for the ones that sleep.  begin/end probes run from the loader's
+ * write() in process context and need no such check.
+ *
+ * exit() in a script becomes stp_request_exit(), which works in any context
+ * (kprobe, irq, NMI): it only flips the state and pokes the loader, which
+ * answers with STOP; the heavy work happens in the loader's process context.
+ *
+ * Everything here is static: the module is one translation unit.
+ */
+#ifndef STP_SESSION_H
+#define STP_SESSION_H
+
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/compiler.h>
+
+/* Every kernel log line of a generated module names it. */
+#undef pr_fmt
+#define pr_fmt(fmt) "stap " KBUILD_MODNAME ": " fmt
+
+enum {
+	STP_SESSION_LOADED,	/* module inserted, waiting for START */
+	STP_SESSION_STARTING,	/* begin probes running, probes being armed */
+	STP_SESSION_RUNNING,	/* probes armed and allowed to fire */
+	STP_SESSION_STOPPING,	/* exit() or STOP seen: handlers bail out */
+	STP_SESSION_STOPPED,	/* disarmed, end probes done, output flushed */
+};
+
+static atomic_t stp_session_state = ATOMIC_INIT(STP_SESSION_LOADED);
+
+static long stp_target_pid;		/* target(): -x PID or the -c command, 0 if none */
+static atomic_t stp_error_count;	/* ERROR messages reported (stp_oob) */
+static atomic64_t stp_skipped_count;	/* probe hits skipped (reentrancy, overload) */
+static atomic64_t stp_dropped_bytes;	/* output bytes lost: buffers full or reentry */
+
+/* Handlers currently inside a RUNNING probe, summed over CPUs (a sleeping
+ * handler may leave on another CPU than it entered, so one CPU's count can
+ * be negative: only the sum means anything). */
+static DEFINE_PER_CPU(int, stp_probes_active);
+
+static inline int stp_session_state_get(void)
+{
+	return atomic_read(&stp_session_state);
+}
+
+/* True while probe handlers may run their bodies. */
+static inline int stp_session_running(void)
+{
+	return atomic_read(&stp_session_state) == STP_SESSION_RUNNING;
+}
+
+/*
+ * stp_probe_enter - start of every generated probe handler (not begin/end)
+ *
+ * Returns false if the session is not RUNNING: the handler must return at
+ * once without calling stp_probe_exit().  Returns true otherwise, and the
+ * handler must call stp_probe_exit() when done.  Any context.
+ */
+static __always_inline bool stp_probe_enter(void)
+{
+	this_cpu_inc(stp_probes_active);
+	smp_mb();	/* pairs with the barrier after setting STOPPING */
+	if (likely(stp_session_running()))
+		return true;
+	this_cpu_dec(stp_probes_active);
+	return false;
+}
+
+static __always_inline void stp_probe_exit(void)
+{
+	this_cpu_dec(stp_probes_active);
+}
+
+/* Count a probe hit that was skipped (the handler decided not to run). */
+static inline void stp_probe_skipped(void)
+{
+	atomic64_inc(&stp_skipped_count);
+}
+
+/*
+ * stp_request_exit - the script called exit()
+ *
+ * Moves a STARTING or RUNNING session to STOPPING (handlers stop running
+ * at once) and tells the loader with STP_MSG_EXIT, which replies STOP.
+ * Any context, never sleeps, idempotent.  Defined in stp_transport.h.
+ */
+static void __maybe_unused stp_request_exit(void);
+
+#endif /* STP_SESSION_H */

@@ -1,0 +1,31 @@
+#!/bin/bash
+# setup.sh - all set-up on a fresh Debian 12 machine, as root: the Debian
+# packages we build and test with, the build itself, and the lab kernel.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+	gcc make autoconf automake bison flex pkg-config
+	libdw-dev libelf-dev			# DWARF for kernel probes
+	linux-headers-amd64			# kbuild tree of the lab kernel
+	qemu-system-x86 busybox-static cpio	# the lab
+	valgrind				# memory checks in the test suite
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure --enable-werror
+make -j"$(nproc)"
+
+# The lab kernel (downloaded once, cached per user).
+lab/stap-vm --fetch

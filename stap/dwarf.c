@@ -1,0 +1,1035 @@
+/* dwarf.c - the kernel's debuginfo: functions, variables, types, and C code
+ * that reads variables in a probe handler.
+ *
+ * The kernel's DWARF (605 MB for Debian's 6.1) is opened with libdw.  An
+ * index of every function (name, declaration, entry address, DIE offset)
+ * is built once per build-id and cached under $SYSTEMTAP_DIR (default
+ * ~/.systemtap)/cache/dwarf/, so later runs find functions without
+ * scanning the DWARF; only the DIEs of the probed functions are read.
+ *
+ * Target variables ($var, $var->member[2], @cast, $$parms, ...) become C
+ * statement-expressions that read pt_regs and kernel memory with the
+ * runtime's fault-safe readers (runtime/stp_deref.h).  DWARF location
+ * expressions are evaluated symbolically at the probe address: registers
+ * become `c->regs->REG`, memory operands become reads.
+ */
+#include "ast.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct DwIndex {
+	Vec funcs;		/* DwFunc* sorted by name */
+} DwIndex;
+
+typedef struct DwKernel {
+	const char *path;	/* the vmlinux with DWARF */
+	int fd;
+	Elf *elf;
+	Dwarf *dw;
+	Dwarf_CFI *cfi;
+	const char *build_id;	/* hex */
+	DwIndex index;
+	Vec syms;		/* DwSym* from .symtab, sorted by name */
+	uint64_t stext;		/* _stext link address */
+} DwKernel;
+
+typedef struct DwSym {
+	const char *name;
+	uint64_t addr;
+	uint64_t size;
+	bool func;
+} DwSym;
+
+static DwKernel *kern;
+
+/* ================================================================ opening */
+
+static const char *debuginfo_path(const char *rel)
+{
+	const char *cands[] = {
+		xsprintf("/usr/lib/debug/boot/vmlinux-%s", rel),
+		xsprintf("/usr/lib/debug/lib/modules/%s/vmlinux", rel),
+		xsprintf("/lib/modules/%s/build/vmlinux", rel),
+		xsprintf("/boot/vmlinux-%s", rel),
+	};
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
+		if (file_exists(cands[i]))
+			return cands[i];
+	return NULL;
+}
+
+static const char *cache_dir(void)
+{
+	const char *d = getenv("SYSTEMTAP_DIR");
+	if (!d) {
+		const char *home = getenv("HOME");
+		d = xsprintf("%s/.systemtap", home ? home : "/tmp");
+	}
+	return d;
+}
+
+static void mkdirs(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	mkdir(p, 0755);
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+	const DwFunc *x = *(DwFunc *const *)a, *y = *(DwFunc *const *)b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->low_pc < y->low_pc ? -1 : x->low_pc > y->low_pc;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const DwSym *x = *(DwSym *const *)a, *y = *(DwSym *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+typedef struct ScanCtx {
+	Vec *out;
+	Dwarf_Off cu_off;
+} ScanCtx;
+
+static int scan_func(Dwarf_Die *d, void *arg)
+{
+	ScanCtx *sc = arg;
+	const char *name = dwarf_diename(d);
+	Dwarf_Addr lo;
+	if (!name || dwarf_hasattr(d, DW_AT_declaration) || dwarf_lowpc(d, &lo) != 0)
+		return DWARF_CB_OK;
+	DwFunc *f = xalloc(sizeof *f);
+	f->name = xstrdup(name);
+	const char *file = dwarf_decl_file(d);
+	f->decl_file = file ? xstrdup(file) : "";
+	int line = 0;
+	dwarf_decl_line(d, &line);
+	f->decl_line = line;
+	f->low_pc = lo;
+	f->die_off = dwarf_dieoffset(d);
+	f->cu_off = sc->cu_off;
+	vec_push(sc->out, f);
+	return DWARF_CB_OK;
+}
+
+/* Strip the compilation directory prefix: "/build/.../fs/open.c" -> "fs/open.c". */
+static const char *relative_file(const char *path, const char *comp_dir)
+{
+	size_t n = comp_dir ? strlen(comp_dir) : 0;
+	if (n && strncmp(path, comp_dir, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static void build_index(DwKernel *k)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsz;
+	while (dwarf_nextcu(k->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		if (dwarf_offdie(k->dw, off + hsz, &cu)) {
+			ScanCtx sc = { &k->index.funcs, off + hsz };
+			int before = k->index.funcs.len;
+			dwarf_getfuncs(&cu, scan_func, &sc, 0);
+			Dwarf_Attribute a;
+			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+			for (int i = before; i < k->index.funcs.len; i++) {
+				DwFunc *f = vec_get(&k->index.funcs, i);
+				f->decl_file = relative_file(f->decl_file, comp_dir);
+			}
+		}
+		off = next;
+	}
+	qsort(k->index.funcs.data, (size_t)k->index.funcs.len, sizeof(void *), cmp_func);
+}
+
+static bool load_index(DwKernel *k, const char *path)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	if (!text)
+		return false;
+	char *p = text;
+	if (strncmp(p, "ctap-dwarf-index 1\n", 19) != 0)
+		return false;
+	p += 19;
+	while (*p) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		DwFunc *f = xalloc(sizeof *f);
+		char *fields[6];
+		int n = 0;
+		for (char *s = p; n < 6; n++) {
+			fields[n] = s;
+			char *tab = strchr(s, '\t');
+			if (!tab) {
+				n++;
+				break;
+			}
+			*tab = '\0';
+			s = tab + 1;
+		}
+		if (n == 6) {
+			f->low_pc = strtoull(fields[0], NULL, 16);
+			f->cu_off = strtoull(fields[1], NULL, 16);
+			f->die_off = strtoull(fields[2], NULL, 16);
+			f->decl_line = atoi(fields[3]);
+			f->name = fields[4];
+			f->decl_file = fields[5];
+			vec_push(&k->index.funcs, f);
+		}
+		p = nl + 1;
+	}
+	return k->index.funcs.len > 0;
+}
+
+static void save_index(DwKernel *k, const char *path)
+{
+	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs("ctap-dwarf-index 1\n", f);
+	vec_foreach(&k->index.funcs, i) {
+		DwFunc *d = vec_get(&k->index.funcs, i);
+		fprintf(f, "%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", d->low_pc, d->cu_off,
+			d->die_off, d->decl_line, d->name, d->decl_file);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+static void load_symtab(DwKernel *k)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(k->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym))
+				continue;
+			const char *name = elf_strptr(k->elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			int type = GELF_ST_TYPE(sym.st_info);
+			if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE)
+				continue;
+			DwSym *s = xalloc(sizeof *s);
+			s->name = name;
+			s->addr = sym.st_value;
+			s->size = sym.st_size;
+			s->func = type == STT_FUNC;
+			vec_push(&k->syms, s);
+			if (str_eq(name, "_stext"))
+				k->stext = sym.st_value;
+		}
+	}
+	qsort(k->syms.data, (size_t)k->syms.len, sizeof(void *), cmp_sym);
+}
+
+int dw_kernel(Session *s, const Tok *at)
+{
+	if (kern)
+		return 0;
+	if (kernel_resolve(s, false))
+		return -1;
+	const char *rel = s->kernel.release;
+	const char *path = debuginfo_path(rel);
+	if (!path) {
+		error_tok(at, "missing kernel debuginfo for %s: install the debug symbols "
+			  "(scripts/setup.sh extracts vmlinux from linux-image-%s-dbg into /usr/lib/debug/boot)",
+			  rel, rel);
+		return -1;
+	}
+	elf_version(EV_CURRENT);
+	DwKernel *k = xalloc(sizeof *k);
+	k->path = path;
+	k->fd = open(path, O_RDONLY);
+	k->elf = k->fd >= 0 ? elf_begin(k->fd, ELF_C_READ_MMAP, NULL) : NULL;
+	k->dw = k->elf ? dwarf_begin_elf(k->elf, DWARF_C_READ, NULL) : NULL;
+	if (!k->dw) {
+		error_tok(at, "cannot read kernel debuginfo %s: %s", path, dwarf_errmsg(-1));
+		return -1;
+	}
+	k->cfi = dwarf_getcfi_elf(k->elf);
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(k->elf, &id);
+	Buf b = {0};
+	for (ssize_t i = 0; i < n; i++)
+		buf_printf(&b, "%02x", ((const unsigned char *)id)[i]);
+	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : rel);
+	free(b.s);
+	load_symtab(k);
+	const char *dir = xsprintf("%s/cache/dwarf", cache_dir());
+	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
+	if (!load_index(k, ipath)) {
+		double t0 = now_ms();
+		k->index.funcs = (Vec){0};
+		build_index(k);
+		mkdirs(dir);
+		save_index(k, ipath);
+		if (s->verbose > 1)
+			fprintf(stderr, "indexed %d kernel functions in %.0f ms\n", k->index.funcs.len,
+				now_ms() - t0);
+	}
+	kern = k;
+	return 0;
+}
+
+/* ================================================================ lookups */
+
+uint64_t dw_symbol(Session *s, const char *name)
+{
+	if (!kern)
+		return 0;
+	int lo = 0, hi = kern->syms.len - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		DwSym *y = vec_get(&kern->syms, mid);
+		int c = strcmp(y->name, name);
+		if (!c)
+			return y->addr;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
+uint64_t dw_stext(void)
+{
+	return kern ? kern->stext : 0;
+}
+
+/* Functions matching a name pattern and optional file pattern (and line). */
+void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out)
+{
+	if (!kern)
+		return;
+	bool wild = strpbrk(func_pat, "*?[") != NULL;
+	uint64_t init_lo = dw_symbol(s, "__init_begin"), init_hi = dw_symbol(s, "__init_end");
+	vec_foreach(&kern->index.funcs, i) {
+		DwFunc *f = vec_get(&kern->index.funcs, i);
+		/* __init code is gone after boot */
+		if (f->low_pc >= init_lo && f->low_pc < init_hi)
+			continue;
+		if (wild ? !wildcard_match(func_pat, f->name) : !str_eq(func_pat, f->name))
+			continue;
+		if (file_pat && !wildcard_match(file_pat, f->decl_file) &&
+		    !str_endswith(f->decl_file, xsprintf("/%s", file_pat)) &&
+		    !str_eq(file_pat, f->decl_file))
+			continue;
+		/* the same function from several CUs (static inline copies) once */
+		bool dup = false;
+		vec_foreach(out, k) {
+			DwFunc *o = vec_get(out, k);
+			if (str_eq(o->name, f->name) && o->low_pc == f->low_pc)
+				dup = true;
+		}
+		if (!dup)
+			vec_push(out, f);
+	}
+}
+
+static bool func_die(DwFunc *f, Dwarf_Die *die)
+{
+	return dwarf_offdie(kern->dw, f->die_off, die) != NULL;
+}
+
+/* ================================================================ types */
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *type)
+{
+	Dwarf_Attribute a;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &a))
+		return false;
+	return dwarf_formref_die(&a, type) != NULL;
+}
+
+/* Peel typedefs and qualifiers; false for void. */
+static bool peel(Dwarf_Die *t, Dwarf_Die *out)
+{
+	if (dwarf_peel_type(t, out) != 0)
+		return false;
+	return true;
+}
+
+/* SystemTap's spelling of a type: "struct file*", "char const*", "size_t". */
+static void type_name_buf(Dwarf_Die *t, Buf *b)
+{
+	int tag = dwarf_tag(t);
+	Dwarf_Die sub;
+	const char *name = dwarf_diename(t);
+	switch (tag) {
+	case DW_TAG_base_type:
+	case DW_TAG_typedef:
+		buf_puts(b, name ? name : "?");
+		return;
+	case DW_TAG_structure_type:
+		buf_printf(b, "struct %s", name ? name : "{...}");
+		return;
+	case DW_TAG_union_type:
+		buf_printf(b, "union %s", name ? name : "{...}");
+		return;
+	case DW_TAG_enumeration_type:
+		buf_printf(b, "enum %s", name ? name : "{...}");
+		return;
+	case DW_TAG_pointer_type:
+		if (die_type(t, &sub))
+			type_name_buf(&sub, b);
+		else
+			buf_puts(b, "void");
+		buf_putc(b, '*');
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type:
+		if (die_type(t, &sub))
+			type_name_buf(&sub, b);
+		else
+			buf_puts(b, "void");
+		if (tag == DW_TAG_const_type)
+			buf_puts(b, " const");
+		else if (tag == DW_TAG_volatile_type)
+			buf_puts(b, " volatile");
+		return;
+	case DW_TAG_array_type:
+		if (die_type(t, &sub))
+			type_name_buf(&sub, b);
+		buf_puts(b, "[]");
+		return;
+	case DW_TAG_subroutine_type:
+		buf_puts(b, "void (*)()");	/* SystemTap-ish: function type */
+		return;
+	default:
+		buf_puts(b, name ? name : "?");
+	}
+}
+
+static const char *type_text(Dwarf_Die *var)
+{
+	Dwarf_Die t;
+	if (!die_type(var, &t))
+		return "void";
+	Buf b = {0};
+	type_name_buf(&t, &b);
+	char *r = xstrdup(buf_cstr(&b));
+	free(b.s);
+	return r;
+}
+
+/* "$a:int $b:struct file*" for -L, parameters then locals at the entry. */
+void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out)
+{
+	Dwarf_Die fd, child;
+	if (!func_die(f, &fd))
+		return;
+	if (is_return) {
+		Dwarf_Die rt;
+		if (die_type(&fd, &rt)) {
+			Buf b = {0};
+			type_name_buf(&rt, &b);
+			buf_printf(out, " $return:%s", buf_cstr(&b));
+			free(b.s);
+		}
+	}
+	if (dwarf_child(&fd, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		const char *name = dwarf_diename(&child);
+		if (!name)
+			continue;
+		if (tag == DW_TAG_formal_parameter) {
+			buf_printf(out, " $%s:%s", name, type_text(&child));
+			continue;
+		}
+		/* locals only where they have a location at the probe address */
+		Dwarf_Attribute a;
+		Dwarf_Op *ops;
+		size_t n;
+		if (tag == DW_TAG_variable && !is_return &&
+		    (dwarf_hasattr_integrate(&child, DW_AT_const_value) ||
+		     (dwarf_attr_integrate(&child, DW_AT_location, &a) &&
+		      dwarf_getlocation_addr(&a, f->low_pc, &ops, &n, 1) > 0)))
+			buf_printf(out, " $%s:%s", name, type_text(&child));
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* ================================================================ locations -> C */
+
+/* pt_regs field names by DWARF register number (x86_64). */
+static const char *const regnames[] = {
+	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
+};
+
+typedef struct DLoc {
+	bool is_value;		/* expr is the value itself, else its address */
+	const char *expr;	/* C expression of type uint64_t */
+	const char *err;	/* why the variable cannot be read here */
+} DLoc;
+
+static const char *reg_expr(unsigned r)
+{
+	if (r >= sizeof regnames / sizeof regnames[0])
+		return NULL;
+	return xsprintf("((uint64_t)c->regs->%s)", regnames[r]);
+}
+
+typedef struct LocCtx {
+	uint64_t pc;
+	bool at_entry;		/* pc is the function's entry */
+	Dwarf_Die *func;
+	int depth;
+} LocCtx;
+
+static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n);
+
+/* The CFA at pc: at a function's entry it is rsp + 8; elsewhere from CFI. */
+static DLoc cfa_expr(LocCtx *lc)
+{
+	DLoc r = { .is_value = true };
+	if (lc->at_entry) {
+		r.expr = "(((uint64_t)c->regs->sp) + 8)";
+		return r;
+	}
+	Dwarf_Frame *fr;
+	Dwarf_Op *ops;
+	size_t n;
+	if (!kern->cfi || dwarf_cfi_addrframe(kern->cfi, lc->pc, &fr) != 0 ||
+	    dwarf_frame_cfa(fr, &ops, &n) != 0) {
+		r.err = "no call frame information at this address";
+		return r;
+	}
+	DLoc l = eval_ops(lc, ops, n);
+	l.is_value = true;
+	return l;
+}
+
+static DLoc frame_base(LocCtx *lc)
+{
+	DLoc r = { .is_value = true };
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+	if (!dwarf_attr_integrate(lc->func, DW_AT_frame_base, &a) ||
+	    dwarf_getlocation_addr(&a, lc->pc, &ops, &n, 1) <= 0) {
+		r.err = "no frame base";
+		return r;
+	}
+	DLoc l = eval_ops(lc, ops, n);
+	/* DW_OP_call_frame_cfa yields the CFA as a value already */
+	if (!l.err && !l.is_value)
+		l.is_value = true;
+	return l;
+}
+
+static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n)
+{
+	const char *stack[64];
+	int sp = 0;
+	DLoc r = {0};
+	bool value = false;
+	if (++lc->depth > 8) {
+		r.err = "location expression too deep";
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t op = ops[i].atom;
+		if (sp >= 62) {
+			r.err = "location expression too complex";
+			return r;
+		}
+		if (op >= DW_OP_reg0 && op <= DW_OP_reg31) {
+			const char *e = reg_expr(op - DW_OP_reg0);
+			if (!e) {
+				r.err = "unsupported register";
+				return r;
+			}
+			r.is_value = true;
+			r.expr = e;
+			if (i + 1 < n && ops[i + 1].atom != DW_OP_piece) {
+				r.err = "unsupported location expression";
+				r.expr = NULL;
+			}
+			lc->depth--;
+			return r;
+		}
+		if (op >= DW_OP_breg0 && op <= DW_OP_breg31) {
+			const char *e = reg_expr(op - DW_OP_breg0);
+			if (!e) {
+				r.err = "unsupported register";
+				return r;
+			}
+			stack[sp++] = xsprintf("(%s + (uint64_t)%" PRId64 "LL)", e, (int64_t)ops[i].number);
+			continue;
+		}
+		if (op >= DW_OP_lit0 && op <= DW_OP_lit31) {
+			stack[sp++] = xsprintf("(uint64_t)%d", op - DW_OP_lit0);
+			continue;
+		}
+		switch (op) {
+		case DW_OP_regx: {
+			const char *e = reg_expr((unsigned)ops[i].number);
+			if (!e) {
+				r.err = "unsupported register";
+				return r;
+			}
+			r.is_value = true;
+			r.expr = e;
+			lc->depth--;
+			return r;
+		}
+		case DW_OP_bregx: {
+			const char *e = reg_expr((unsigned)ops[i].number);
+			if (!e) {
+				r.err = "unsupported register";
+				return r;
+			}
+			stack[sp++] = xsprintf("(%s + (uint64_t)%" PRId64 "LL)", e, (int64_t)ops[i].number2);
+			continue;
+		}
+		case DW_OP_addr:
+			stack[sp++] = xsprintf("((uint64_t)0x%" PRIx64 "ULL + stp_kaslr_offset)", ops[i].number);
+			continue;
+		case DW_OP_fbreg: {
+			DLoc fb = frame_base(lc);
+			if (fb.err) {
+				r.err = fb.err;
+				return r;
+			}
+			stack[sp++] = xsprintf("(%s + (uint64_t)%" PRId64 "LL)", fb.expr, (int64_t)ops[i].number);
+			continue;
+		}
+		case DW_OP_call_frame_cfa: {
+			DLoc cfa = cfa_expr(lc);
+			if (cfa.err) {
+				r.err = cfa.err;
+				return r;
+			}
+			stack[sp++] = cfa.expr;
+			continue;
+		}
+		case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+		case DW_OP_constu:
+			stack[sp++] = xsprintf("(uint64_t)0x%" PRIx64 "ULL", ops[i].number);
+			continue;
+		case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+		case DW_OP_consts:
+			stack[sp++] = xsprintf("(uint64_t)%" PRId64 "LL", (int64_t)ops[i].number);
+			continue;
+		case DW_OP_plus_uconst:
+			if (sp < 1)
+				goto bad;
+			stack[sp - 1] = xsprintf("(%s + 0x%" PRIx64 "ULL)", stack[sp - 1], ops[i].number);
+			continue;
+		case DW_OP_plus: case DW_OP_minus: case DW_OP_and: case DW_OP_or: case DW_OP_xor:
+		case DW_OP_mul: case DW_OP_shl: case DW_OP_shr: {
+			if (sp < 2)
+				goto bad;
+			const char *cop = op == DW_OP_plus ? "+" : op == DW_OP_minus ? "-" : op == DW_OP_and ? "&" :
+					  op == DW_OP_or ? "|" : op == DW_OP_xor ? "^" : op == DW_OP_mul ? "*" :
+					  op == DW_OP_shl ? "<<" : ">>";
+			stack[sp - 2] = xsprintf("(%s %s %s)", stack[sp - 2], cop, stack[sp - 1]);
+			sp--;
+			continue;
+		}
+		case DW_OP_neg:
+			if (sp < 1)
+				goto bad;
+			stack[sp - 1] = xsprintf("(0 - %s)", stack[sp - 1]);
+			continue;
+		case DW_OP_not:
+			if (sp < 1)
+				goto bad;
+			stack[sp - 1] = xsprintf("(~%s)", stack[sp - 1]);
+			continue;
+		case DW_OP_dup:
+			if (sp < 1)
+				goto bad;
+			stack[sp] = stack[sp - 1];
+			sp++;
+			continue;
+		case DW_OP_drop:
+			if (sp < 1)
+				goto bad;
+			sp--;
+			continue;
+		case DW_OP_deref:
+			if (sp < 1)
+				goto bad;
+			stack[sp - 1] = xsprintf("stp_kread(c, %s, 8)", stack[sp - 1]);
+			continue;
+		case DW_OP_deref_size:
+			if (sp < 1)
+				goto bad;
+			stack[sp - 1] = xsprintf("stp_kread(c, %s, %d)", stack[sp - 1], (int)ops[i].number);
+			continue;
+		case DW_OP_stack_value:
+			value = true;
+			continue;
+		case DW_OP_piece:
+			/* accept a single piece covering the start of the variable */
+			if (i == n - 1)
+				break;
+			goto bad;
+		case DW_OP_entry_value:
+		case DW_OP_GNU_entry_value: {
+			/* the value a register had at the function's entry: exactly the
+			 * register when we are at the entry */
+			Dwarf_Attribute a;
+			Dwarf_Op *sub;
+			size_t nsub;
+			if (!lc->at_entry || dwarf_getlocation_attr(NULL, &ops[i], &a) != 0 ||
+			    dwarf_getlocation(&a, &sub, &nsub) != 0 || nsub != 1 ||
+			    sub[0].atom < DW_OP_reg0 || sub[0].atom > DW_OP_reg31) {
+				r.err = "not accessible at this address";
+				return r;
+			}
+			stack[sp++] = reg_expr(sub[0].atom - DW_OP_reg0);
+			continue;
+		}
+		case DW_OP_implicit_value:
+		default:
+			goto bad;
+		}
+	}
+	lc->depth--;
+	if (sp < 1) {
+		r.err = "empty location expression";
+		return r;
+	}
+	r.expr = stack[sp - 1];
+	r.is_value = value;
+	return r;
+bad:
+	r.err = "unsupported DWARF location expression";
+	return r;
+}
+
+static DLoc var_location(Dwarf_Die *var, LocCtx *lc)
+{
+	DLoc r = {0};
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+	if (!dwarf_attr_integrate(var, DW_AT_location, &a)) {
+		r.err = dwarf_hasattr_integrate(var, DW_AT_const_value) ? "constant value" :
+			"not accessible at this address";
+		if (dwarf_hasattr_integrate(var, DW_AT_const_value)) {
+			Dwarf_Attribute cv;
+			Dwarf_Sword sv;
+			if (dwarf_attr_integrate(var, DW_AT_const_value, &cv) && dwarf_formsdata(&cv, &sv) == 0) {
+				r.err = NULL;
+				r.is_value = true;
+				r.expr = xsprintf("(uint64_t)%" PRId64 "LL", (int64_t)sv);
+			}
+		}
+		return r;
+	}
+	int k = dwarf_getlocation_addr(&a, lc->pc, &ops, &n, 1);
+	if (k <= 0) {
+		r.err = "not accessible at this address";
+		return r;
+	}
+	return eval_ops(lc, ops, n);
+}
+
+/* ================================================================ member chains */
+
+/* Find member `name` in struct/union t (through anonymous members):
+ * adds its byte offset to *off and sets *mem. */
+static bool find_member(Dwarf_Die *t, const char *name, Dwarf_Word *off, Dwarf_Die *mem)
+{
+	Dwarf_Die child;
+	if (dwarf_child(t, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		Dwarf_Word here = 0;
+		Dwarf_Attribute a;
+		if (dwarf_attr_integrate(&child, DW_AT_data_member_location, &a))
+			dwarf_formudata(&a, &here);
+		const char *cn = dwarf_diename(&child);
+		if (cn && str_eq(cn, name)) {
+			*off += here;
+			*mem = child;
+			return true;
+		}
+		if (!cn) {
+			Dwarf_Die ct, pt;
+			if (die_type(&child, &ct) && peel(&ct, &pt) &&
+			    (dwarf_tag(&pt) == DW_TAG_structure_type || dwarf_tag(&pt) == DW_TAG_union_type)) {
+				Dwarf_Word inner = *off + here;
+				if (find_member(&pt, name, &inner, mem)) {
+					*off = inner;
+					return true;
+				}
+			}
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* The C code reading a scalar of type t (peeled) at address expr. */
+static const char *load_scalar(Dwarf_Die *t, const char *addr, Dwarf_Die *member)
+{
+	Dwarf_Word size = 8;
+	int tag = dwarf_tag(t);
+	if (tag != DW_TAG_pointer_type)
+		dwarf_aggregate_size(t, &size);
+	bool is_signed = false;
+	if (tag == DW_TAG_base_type) {
+		Dwarf_Attribute a;
+		Dwarf_Word enc = 0;
+		if (dwarf_attr(t, DW_AT_encoding, &a))
+			dwarf_formudata(&a, &enc);
+		is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+	} else if (tag == DW_TAG_enumeration_type) {
+		is_signed = false;
+	}
+	const char *load = xsprintf("stp_kread(c, %s, %d)", addr, (int)size);
+	if (member && dwarf_hasattr(member, DW_AT_bit_size)) {
+		int bits = dwarf_bitsize(member);
+		int boff = 0;
+		Dwarf_Attribute a;
+		Dwarf_Word w;
+		if (dwarf_attr(member, DW_AT_data_bit_offset, &a) && dwarf_formudata(&a, &w) == 0)
+			boff = (int)(w % (size * 8));
+		else
+			boff = (int)(size * 8) - dwarf_bitoffset(member) - bits;
+		load = xsprintf("((%s >> %d) & 0x%llxULL)", load, boff, bits >= 64 ? ~0ULL : (1ULL << bits) - 1);
+		if (is_signed)
+			return xsprintf("(int64_t)((int64_t)(%s << %d) >> %d)", load, 64 - bits, 64 - bits);
+		return xsprintf("(int64_t)%s", load);
+	}
+	if (is_signed && size < 8)
+		return xsprintf("(int64_t)(int%d_t)%s", (int)size * 8, load);
+	return xsprintf("(int64_t)%s", load);
+}
+
+typedef struct Chain {
+	DLoc loc;		/* value or address */
+	Dwarf_Die type;		/* peeled type */
+	bool has_type;
+	Dwarf_Die member;	/* last member (bitfields) */
+	bool is_member;
+} Chain;
+
+static const char *as_value(Chain *ch)
+{
+	if (ch->loc.is_value) {
+		/* a register holds 64 bits; narrow types keep only theirs */
+		Dwarf_Word size = 8;
+		int tag = dwarf_tag(&ch->type);
+		if (tag == DW_TAG_base_type || tag == DW_TAG_enumeration_type)
+			dwarf_aggregate_size(&ch->type, &size);
+		if (size >= 8)
+			return xsprintf("(int64_t)%s", ch->loc.expr);
+		Dwarf_Attribute a;
+		Dwarf_Word enc = 0;
+		if (tag == DW_TAG_base_type && dwarf_attr(&ch->type, DW_AT_encoding, &a))
+			dwarf_formudata(&a, &enc);
+		bool sgn = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+		return xsprintf("(int64_t)(%sint%d_t)%s", sgn ? "" : "u", (int)size * 8, ch->loc.expr);
+	}
+	return load_scalar(&ch->type, ch->loc.expr, ch->is_member ? &ch->member : NULL);
+}
+
+/* Apply one ->member or [index] step. */
+static const char *chain_step(Chain *ch, Comp *c, const char *(*index_expr)(Node *, void *), void *arg)
+{
+	int tag = dwarf_tag(&ch->type);
+	if (c->kind == COMP_MEMBER) {
+		if (tag == DW_TAG_pointer_type) {
+			const char *ptr = as_value(ch);
+			Dwarf_Die target, pt;
+			if (!die_type(&ch->type, &target) || !peel(&target, &pt))
+				return xsprintf("cannot dereference a void pointer to reach '%s'", c->name);
+			ch->type = pt;
+			ch->loc.expr = xsprintf("((uint64_t)%s)", ptr);
+			ch->loc.is_value = false;
+			tag = dwarf_tag(&ch->type);
+		}
+		if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
+			return xsprintf("'%s' is not a member of a struct or union", c->name);
+		if (ch->loc.is_value)
+			return "struct held in a register";
+		Dwarf_Word off = 0;
+		Dwarf_Die mem;
+		if (!find_member(&ch->type, c->name, &off, &mem))
+			return xsprintf("unable to find member '%s' for struct %s", c->name,
+					dwarf_diename(&ch->type) ? dwarf_diename(&ch->type) : "{...}");
+		Dwarf_Die mt;
+		if (!die_type(&mem, &mt) || !peel(&mt, &ch->type))
+			return "member of unknown type";
+		ch->loc.expr = xsprintf("(%s + %llu)", ch->loc.expr, (unsigned long long)off);
+		ch->member = mem;
+		ch->is_member = true;
+		return NULL;
+	}
+	if (c->kind == COMP_INDEX || c->kind == COMP_EXPR_INDEX) {
+		const char *idx = c->kind == COMP_INDEX ? xsprintf("%lld", (long long)c->index) : index_expr(c->expr, arg);
+		Dwarf_Die et, pet;
+		if (tag == DW_TAG_pointer_type) {
+			const char *ptr = as_value(ch);
+			if (!die_type(&ch->type, &et) || !peel(&et, &pet))
+				return "cannot index a void pointer";
+			ch->loc.expr = xsprintf("((uint64_t)%s)", ptr);
+		} else if (tag == DW_TAG_array_type) {
+			if (ch->loc.is_value)
+				return "array held in a register";
+			if (!die_type(&ch->type, &et) || !peel(&et, &pet))
+				return "array of unknown type";
+		} else {
+			return "not a pointer or array: cannot index";
+		}
+		Dwarf_Word esize = 8;
+		if (dwarf_tag(&pet) != DW_TAG_pointer_type)
+			dwarf_aggregate_size(&pet, &esize);
+		ch->loc.expr = xsprintf("(%s + (uint64_t)(%s) * %llu)", ch->loc.expr, idx, (unsigned long long)esize);
+		ch->loc.is_value = false;
+		ch->type = pet;
+		ch->is_member = false;
+		return NULL;
+	}
+	return "unsupported suffix";
+}
+
+/* ================================================================ target variables */
+
+/* A variable named `name` visible at pc in function f (params, then the
+ * innermost scope's locals). */
+static bool find_var(DwFunc *f, const char *name, Dwarf_Die *fd, Dwarf_Die *var, uint64_t pc)
+{
+	Dwarf_Die cu;
+	if (!dwarf_offdie(kern->dw, f->cu_off, &cu))
+		return false;
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes(&cu, pc, &scopes);
+	if (n > 0) {
+		int k = dwarf_getscopevar(scopes, n, name, 0, NULL, 0, 0, var);
+		free(scopes);
+		if (k >= 0)
+			return true;
+	}
+	/* fall back to the function's own children */
+	Dwarf_Die child;
+	if (dwarf_child(fd, &child) == 0) {
+		do {
+			const char *cn = dwarf_diename(&child);
+			int tag = dwarf_tag(&child);
+			if (cn && str_eq(cn, name) && (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable)) {
+				*var = child;
+				return true;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return false;
+}
+
+static void add_names(Dwarf_Die *fd, Buf *b)
+{
+	Dwarf_Die child;
+	if (dwarf_child(fd, &child) != 0)
+		return;
+	bool first = true;
+	do {
+		const char *cn = dwarf_diename(&child);
+		int tag = dwarf_tag(&child);
+		if (cn && (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable)) {
+			buf_printf(b, "%s$%s", first ? "" : " ", cn);
+			first = false;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* Resolve `$name` and its member chain at pc of f: the C expression
+ * (type int64_t) or an error message. */
+const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
+			   const char *(*index_expr)(Node *, void *), void *arg, const char **code)
+{
+	Dwarf_Die fd, var;
+	if (!func_die(f, &fd))
+		return "function DIE not found";
+	const char *name = n->name + 1;	/* skip '$' */
+	Chain ch = {0};
+	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc, .func = &fd };
+	if (str_eq(name, "return")) {
+		if (!is_return)
+			return "$return is only available in .return probes";
+		Dwarf_Die rt;
+		if (!die_type(&fd, &rt) || !peel(&rt, &ch.type))
+			return "function returns void";
+		ch.loc.is_value = true;
+		ch.loc.expr = "((uint64_t)c->regs->ax)";
+	} else {
+		if (!find_var(f, name, &fd, &var, pc)) {
+			Buf b = {0};
+			add_names(&fd, &b);
+			const char *msg = xsprintf("unable to find local '%s', [man error::dwarf] dieoffset %#" PRIx64
+						   " in kernel, near pc %#" PRIx64 " in %s %s (alternatives: %s)",
+						   name, f->die_off, pc, f->name, f->decl_file, buf_cstr(&b));
+			free(b.s);
+			return msg;
+		}
+		ch.loc = var_location(&var, &lc);
+		if (ch.loc.err)
+			return xsprintf("%s: $%s", ch.loc.err, name);
+		Dwarf_Die t;
+		if (!die_type(&var, &t) || !peel(&t, &ch.type))
+			return "variable of void type";
+	}
+	vec_foreach(&n->comps, i) {
+		Comp *c = vec_get(&n->comps, i);
+		if (c->kind == COMP_PRETTY)
+			return "pretty printing ($, $$) is not supported yet";
+		const char *err = chain_step(&ch, c, index_expr, arg);
+		if (err)
+			return err;
+	}
+	int tag = dwarf_tag(&ch.type);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+		if (ch.loc.is_value)
+			return "struct/union value in a register cannot be used";
+		/* SystemTap gives the address of an aggregate used as a value */
+		*code = xsprintf("(int64_t)%s", ch.loc.expr);
+		return NULL;
+	}
+	if (tag == DW_TAG_array_type) {
+		*code = xsprintf("(int64_t)%s", ch.loc.expr);
+		return NULL;
+	}
+	*code = as_value(&ch);
+	return NULL;
+}

@@ -1,0 +1,212 @@
+/* probe_kernel.c - kernel.function("PATTERN[@FILE[:LINE]]") probes with
+ * DWARF: .call (default) and .return, .maxactive(N).
+ *
+ * Each matching function becomes one kprobe (or kretprobe) at its entry
+ * address.  Target variables are read with code from dwarf.c; in .return
+ * probes, parameters and locals read their values at the entry: the
+ * kretprobe entry handler evaluates them into the instance's data, and
+ * the return handler reads them back (SystemTap's semantics).
+ */
+#include "stap.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct KData {
+	DwFunc *func;
+	bool ret;
+	int64_t maxactive;	/* -1 default */
+	Vec entry_nodes;	/* Node*: target variables read at entry (.return) */
+	Vec entry_code;		/* const char*: their C code */
+} KData;
+
+/* kernel.function(STR)[.call|.return][.maxactive(N)] */
+static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int64_t *maxactive,
+			const Tok **bad)
+{
+	if (!pp_is(pp, 2, "kernel", "function"))
+		return false;
+	const PPComp *f = pp_comp(pp, 1);
+	if (!f->arg || f->arg->kind != N_STR || pp_comp(pp, 0)->arg)
+		return false;
+	*spec = f->arg->str;
+	*ret = false;
+	*maxactive = -1;
+	for (int i = 2; i < pp->comps.len; i++) {
+		const PPComp *c = pp_comp(pp, i);
+		if (str_eq(c->name, "return") && !c->arg)
+			*ret = true;
+		else if (str_eq(c->name, "call") && !c->arg)
+			;
+		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && *ret)
+			*maxactive = c->arg->num;
+		else {
+			*bad = c->tok;
+			return true;
+		}
+	}
+	return true;
+}
+
+static bool expand_kernel(Session *s, DProbe *d, Vec *out)
+{
+	const char *spec;
+	bool ret;
+	int64_t maxactive;
+	const Tok *bad = NULL;
+	if (!parse_point(d->pp, &spec, &ret, &maxactive, &bad))
+		return false;
+	if (bad) {
+		pp_error(d->pp, bad, "invalid suffix for probe");
+		return true;
+	}
+	if (dw_kernel(s, d->pp->tok))
+		return true;
+	char *name = xstrdup(spec);
+	char *file = strchr(name, '@');
+	int line = 0;
+	if (file) {
+		*file++ = '\0';
+		char *colon = strchr(file, ':');
+		if (colon) {
+			*colon = '\0';
+			line = atoi(colon + 1);
+		}
+	}
+	Vec funcs = {0};
+	dw_functions(s, name, file, &funcs);
+	vec_foreach(&funcs, i) {
+		DwFunc *f = vec_get(&funcs, i);
+		if (line && f->decl_line != line)
+			continue;
+		DProbe *c = xalloc(sizeof *c);
+		*c = *d;
+		KData *kd = xalloc(sizeof *kd);
+		kd->func = f;
+		kd->ret = ret;
+		kd->maxactive = maxactive;
+		c->fdata = kd;
+		c->ppfunc = f->name;
+		c->pp_text = xsprintf("kernel.function(\"%s@%s:%d\")%s", f->name, f->decl_file, f->decl_line,
+				      ret ? ".return" : "");
+		vec_push(out, c);
+	}
+	return true;
+}
+
+static const char *dummy_index(Node *n, void *arg)
+{
+	return "0";
+}
+
+static void target_kernel(Session *s, DProbe *d, Node *n)
+{
+	KData *kd = d->fdata;
+	if (n->kind != N_TARGET) {
+		error_tok(n->tok, "this kind of target expression is not supported yet");
+		return;
+	}
+	if (str_eq(n->name, "$$vars") || str_eq(n->name, "$$parms") || str_eq(n->name, "$$locals") ||
+	    str_eq(n->name, "$$return")) {
+		error_tok(n->tok, "$$vars/$$parms/$$locals are not supported yet");
+		return;
+	}
+	const char *code;
+	const char *err = dw_target_code(s, kd->func, kd->func->low_pc, kd->ret && str_eq(n->name, "$return"),
+					 n, dummy_index, NULL, &code);
+	if (err) {
+		if (s->skip_badvars) {
+			n->type = TY_LONG;
+			n->aux = (void *)"skip";
+			return;
+		}
+		error_tok(n->tok, "%s", err);
+		return;
+	}
+	n->type = TY_LONG;
+}
+
+/* Pass 3: C for n.  In .return probes everything but $return was saved at entry. */
+static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
+{
+	KData *kd = d->fdata;
+	if (n->aux && str_eq(n->aux, "skip"))
+		return "((int64_t)0)";
+	const char *code;
+	const char *(*index_expr)(Node *, void *) = translate_index_hook();
+	(void)index_expr;
+	bool is_ret_value = str_eq(n->name, "$return");
+	const char *err = dw_target_code(s, kd->func, kd->func->low_pc, kd->ret && is_ret_value, n,
+					 index_expr, gen, &code);
+	if (err) {
+		error_tok(n->tok, "%s", err);
+		return "0";
+	}
+	if (!kd->ret || is_ret_value)
+		return code;
+	int slot = kd->entry_nodes.len;
+	vec_push(&kd->entry_nodes, n);
+	vec_push(&kd->entry_code, (void *)code);
+	return xsprintf("((int64_t *)c->entry_data)[%d]", slot);
+}
+
+static void emit_kernel(Session *s, Buf *out, Vec *probes)
+{
+	uint64_t anchor = dw_symbol(s, "_printk");
+	const char *anchor_name = "_printk";
+	if (!anchor) {
+		anchor = dw_symbol(s, "printk");
+		anchor_name = "printk";
+	}
+	/* entry handlers of .return probes that read values at entry */
+	vec_foreach(probes, i) {
+		DProbe *d = vec_get(probes, i);
+		KData *kd = d->fdata;
+		if (!kd->entry_code.len)
+			continue;
+		buf_printf(out, "static void %s_entry(struct stp_context *c)\n{\n", d->cname);
+		vec_foreach(&kd->entry_code, k)
+			buf_printf(out, "\t((int64_t *)c->entry_data)[%d] = %s;\n", k,
+				   (char *)vec_get(&kd->entry_code, k));
+		buf_puts(out, "}\n\n");
+	}
+	buf_puts(out, "static struct stp_kprobe stp_kprobes[] = {\n");
+	vec_foreach(probes, i) {
+		DProbe *d = vec_get(probes, i);
+		KData *kd = d->fdata;
+		buf_printf(out, "\t{ .probe = &stp_probes[%d], .addr = 0x%" PRIx64 "UL", d->index, kd->func->low_pc);
+		if (kd->ret) {
+			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
+			if (kd->entry_code.len)
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, kd->entry_code.len);
+		}
+		buf_puts(out, " },\n");
+	}
+	buf_puts(out, "};\n\n");
+	buf_printf(out, "static int stp_fam_kernel_register(void)\n{\n"
+		   "\t/* KASLR: every kernel address moved by the same amount */\n"
+		   "\tstp_kaslr_offset = (unsigned long)&%s - 0x%" PRIx64 "UL;\n"
+		   "\treturn stp_kprobes_register(stp_kprobes, ARRAY_SIZE(stp_kprobes));\n}\n\n"
+		   "static void stp_fam_kernel_unregister(void)\n{\n"
+		   "\tstp_kprobes_unregister(stp_kprobes, ARRAY_SIZE(stp_kprobes));\n}\n\n",
+		   anchor_name, anchor);
+}
+
+/* -L: "$a:int $b:char*" after the probe point. */
+void kernel_list_vars(Session *s, DProbe *d, Buf *out)
+{
+	KData *kd = d->fdata;
+	dw_vars_text(s, kd->func, kd->ret, out);
+}
+
+static const char *const kernel_patterns[] = {
+	"kernel.function(string)", "kernel.function(string).call", "kernel.function(string).return",
+	"kernel.function(string).return.maxactive(number)", NULL,
+};
+
+const Family family_kernel = {
+	.name = "kernel", .patterns = kernel_patterns, .expand = expand_kernel,
+	.target = target_kernel, .target_code = code_kernel,
+	.emit = emit_kernel, .registers = true, .context = "kernel",
+};

@@ -1,0 +1,38 @@
+/* regex.h - the regular-expression compiler behind `=~` and `!~`.
+ *
+ * regex.c parses a POSIX extended regular expression (the pattern string
+ * literal of a =~ / !~) and compiles it to a program for the runtime's
+ * Pike VM (runtime/stp_regex.h, whose instruction set it shares).  Pass 3
+ * emits one program per distinct pattern as static const C data.
+ */
+#ifndef REGEX_H
+#define REGEX_H
+
+#include "stap.h"
+
+struct stp_re_insn;
+
+/* A compiled program (arena memory), as the runtime's struct stp_regex. */
+typedef struct RegexProg {
+	const struct stp_re_insn *insns;
+	int len;			/* instructions */
+	const uint32_t (*classes)[8];	/* byte sets of CLASS instructions */
+	int nclasses;
+	int ngroups;			/* capture groups, group 0 included */
+	int nthreads;			/* consuming instructions (thread bound) */
+} RegexProg;
+
+/* Compile pattern; NULL with *err set to SystemTap's message
+ * ("regex compilation error (at position N): ...") if it is invalid. */
+RegexProg *regex_compile(const char *pattern, const char **err);
+
+/* NULL if pattern is valid, else the error message. */
+const char *regex_check(const char *pattern);
+
+/* Compile pattern and append its C definition to out: the instructions
+ * stp_re_<cname>[], the classes stp_re_<cname>_cls[] and the descriptor
+ * `static const struct stp_regex stp_regex_<cname>`.  NULL on success,
+ * with *ngroups set (group 0 included); else the error message. */
+const char *regex_compile_c(const char *pattern, const char *cname, Buf *out, int *ngroups);
+
+#endif /* REGEX_H */

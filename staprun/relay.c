@@ -1,0 +1,344 @@
+/* relay.c - read the per-CPU output files and merge them into flush order.
+ *
+ * The module appends records (struct stp_rec + text) to one relay buffer
+ * per CPU, numbering them from one global counter.  Each file is therefore
+ * already in order; putting the CPUs back together is a k-way merge that
+ * always emits the record numbered next_seq.  A number that has not shown
+ * up yet is either still being written on another CPU (microseconds) or
+ * was overwritten in flight-recorder mode; the merge waits GAP_WAIT_MS for
+ * it, and skips it at once in the final drain, when nothing can be in
+ * flight any more.
+ *
+ * relay read() returns the unread part of the current sub-buffer too, but
+ * poll() only wakes at sub-buffer switches, so the session loop calls
+ * relay_pump() on a short timer as well as on POLLIN.  A read can end in
+ * the middle of a record: each stream keeps its unparsed tail.
+ *
+ * Bulk mode (-b with -o FILE) skips the merge and writes each CPU's text
+ * to FILE_cpuN as it comes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "staprun.h"
+
+#define READ_CHUNK	(256 * 1024)	/* bytes asked of read() at a time */
+#define REC_MAX		(64u << 20)	/* a record longer than this is corrupt */
+#define GAP_WAIT_MS	250		/* how long a missing seq is waited for */
+#define STREAMS_MAX	4096
+
+struct stream {
+	int fd;
+	int cpu;
+	unsigned char *buf;
+	size_t start, end, cap;		/* unparsed bytes are [start, end) */
+	FILE *out;			/* bulk mode: this CPU's file */
+	bool corrupt;			/* reported once, then data discarded */
+};
+
+struct relay_set {
+	struct stream *s;
+	int n;
+	FILE *out;			/* merged output */
+	bool own_out;			/* out is ours to fclose */
+	bool bulk;
+	uint64_t next_seq;		/* 0: take whatever comes first (attach) */
+	bool in_gap;
+	struct timespec gap_since;
+	uint64_t lost;			/* seqs skipped over */
+};
+
+static int cmp_cpu(const void *a, const void *b)
+{
+	return ((const struct stream *)a)->cpu - ((const struct stream *)b)->cpu;
+}
+
+/* Open every trace<N> file in @dir; NULL with -errno in *err if none. */
+static struct relay_set *relay_open_dir(const char *dir, int *err)
+{
+	size_t plen = strlen(STP_TRACE_FILE);
+	struct relay_set *rs;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d) {
+		*err = -errno;
+		return NULL;
+	}
+	rs = xmalloc(sizeof(*rs));
+	memset(rs, 0, sizeof(*rs));
+	rs->s = xmalloc(STREAMS_MAX * sizeof(*rs->s));
+	while ((de = readdir(d)) && rs->n < STREAMS_MAX) {
+		char path[4096], *endp;
+		struct stream *st;
+		long cpu;
+		int fd;
+
+		if (strncmp(de->d_name, STP_TRACE_FILE, plen) != 0)
+			continue;
+		cpu = strtol(de->d_name + plen, &endp, 10);
+		if (endp == de->d_name + plen || *endp || cpu < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			*err = -errno;
+			closedir(d);
+			relay_close_all(rs);
+			return NULL;
+		}
+		st = &rs->s[rs->n++];
+		memset(st, 0, sizeof(*st));
+		st->fd = fd;
+		st->cpu = cpu;
+	}
+	closedir(d);
+	if (!rs->n) {
+		*err = -ENOENT;
+		relay_close_all(rs);
+		return NULL;
+	}
+	qsort(rs->s, rs->n, sizeof(*rs->s), cmp_cpu);
+	return rs;
+}
+
+/*
+ * relay_open_all - open the module's output files in its debugfs @dir
+ *
+ * Output goes to stdout and is expected to start at seq 1 until told
+ * otherwise.  Returns the set, or NULL with -errno in *err.
+ */
+struct relay_set *relay_open_all(const char *dir, int *err)
+{
+	struct relay_set *rs = relay_open_dir(dir, err);
+
+	if (rs) {
+		rs->out = stdout;
+		rs->next_seq = 1;
+		verbose(2, "%d output files in %s", rs->n, dir);
+	}
+	return rs;
+}
+
+/* An attached loader joins mid-stream: take the oldest record it finds. */
+void relay_join_midstream(struct relay_set *rs)
+{
+	rs->next_seq = 0;
+}
+
+/*
+ * relay_set_outputs - where text goes: @outfile (or stdout), or in bulk
+ * mode one @outfile_cpuN per CPU.  0 or -1 (message printed).
+ */
+int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk)
+{
+	int i;
+
+	if (!outfile)
+		return 0;
+	if (!bulk) {
+		rs->out = fopen(outfile, "we");
+		if (!rs->out) {
+			error("cannot open output file %s: %s", outfile,
+			      strerror(errno));
+			rs->out = stdout;
+			return -1;
+		}
+		rs->own_out = true;
+		return 0;
+	}
+	rs->bulk = true;
+	for (i = 0; i < rs->n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s_cpu%d", outfile, rs->s[i].cpu);
+		rs->s[i].out = fopen(path, "we");
+		if (!rs->s[i].out) {
+			error("cannot open output file %s: %s", path,
+			      strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int relay_fill_pollfds(struct relay_set *rs, struct pollfd *pfd, int max)
+{
+	int i;
+
+	for (i = 0; rs && i < rs->n && i < max; i++) {
+		pfd[i].fd = rs->s[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return i;
+}
+
+/* Read what the kernel has for one CPU; false once nothing more came. */
+static bool stream_read(struct stream *st)
+{
+	ssize_t n;
+
+	if (st->start == st->end) {
+		st->start = st->end = 0;
+	} else if (st->cap - st->end < READ_CHUNK && st->start > 0) {
+		memmove(st->buf, st->buf + st->start, st->end - st->start);
+		st->end -= st->start;
+		st->start = 0;
+	}
+	if (st->cap - st->end < READ_CHUNK) {
+		st->cap = st->end + 2 * READ_CHUNK;
+		st->buf = xrealloc(st->buf, st->cap);
+	}
+	n = read(st->fd, st->buf + st->end, st->cap - st->end);
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			verbose(1, "reading cpu %d output: %s", st->cpu,
+				strerror(errno));
+		return false;
+	}
+	st->end += n;
+	return true;
+}
+
+/* The next complete record of @st, or NULL. */
+static const struct stp_rec *stream_peek(struct stream *st)
+{
+	const struct stp_rec *rec;
+	size_t avail = st->end - st->start;
+
+	if (st->corrupt || avail < sizeof(*rec))
+		return NULL;
+	rec = (const struct stp_rec *)(st->buf + st->start);
+	if (rec->len > REC_MAX) {
+		error("corrupt output record on cpu %d (length %u): discarding "
+		      "that CPU's output", st->cpu, rec->len);
+		st->corrupt = true;
+		st->start = st->end = 0;
+		return NULL;
+	}
+	if (avail < sizeof(*rec) + rec->len)
+		return NULL;
+	return rec;
+}
+
+static void stream_consume(struct stream *st, FILE *out)
+{
+	const struct stp_rec *rec = (const struct stp_rec *)(st->buf + st->start);
+
+	fwrite(rec + 1, 1, rec->len, out);
+	st->start += sizeof(*rec) + rec->len;
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Emit records in seq order for as long as the next one is known. */
+static void relay_merge(struct relay_set *rs, bool final)
+{
+	for (;;) {
+		struct stream *best = NULL;
+		uint64_t best_seq = 0;
+		int i;
+
+		for (i = 0; i < rs->n; i++) {
+			const struct stp_rec *rec = stream_peek(&rs->s[i]);
+
+			if (rec && (!best || rec->seq < best_seq)) {
+				best = &rs->s[i];
+				best_seq = rec->seq;
+			}
+		}
+		if (!best)
+			return;
+		if (rs->next_seq && best_seq > rs->next_seq) {
+			if (!final && !rs->in_gap) {
+				rs->in_gap = true;
+				clock_gettime(CLOCK_MONOTONIC, &rs->gap_since);
+			}
+			if (!final && ms_since(&rs->gap_since) < GAP_WAIT_MS)
+				return;
+			rs->lost += best_seq - rs->next_seq;
+		}
+		rs->in_gap = false;
+		stream_consume(best, rs->out);
+		if (best_seq >= rs->next_seq)
+			rs->next_seq = best_seq + 1;
+	}
+}
+
+static int flush_out(FILE *f)
+{
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	return errno ? -errno : -EIO;
+}
+
+/*
+ * relay_pump - move all output the kernel has now to its destination
+ * @final: the session is STOPPED: read to the end, do not wait for gaps
+ *
+ * Returns 0, or -errno if writing the output failed (EPIPE: reader gone).
+ */
+int relay_pump(struct relay_set *rs, bool final)
+{
+	int i, rc = 0;
+
+	if (!rs)
+		return 0;
+	for (i = 0; i < rs->n; i++) {
+		struct stream *st = &rs->s[i];
+		int rounds = 0;
+
+		/* bounded per CPU so one busy CPU cannot starve the rest */
+		while (stream_read(st) && (final || ++rounds < 16))
+			;
+		if (rs->bulk) {
+			while (stream_peek(st))
+				stream_consume(st, st->out);
+			if (!rc)
+				rc = flush_out(st->out);
+		}
+	}
+	if (!rs->bulk) {
+		relay_merge(rs, final);
+		rc = flush_out(rs->out);
+	}
+	return rc;
+}
+
+uint64_t relay_lost_records(const struct relay_set *rs)
+{
+	return rs ? rs->lost : 0;
+}
+
+void relay_close_all(struct relay_set *rs)
+{
+	int i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->n; i++) {
+		close(rs->s[i].fd);
+		if (rs->s[i].out)
+			fclose(rs->s[i].out);
+		free(rs->s[i].buf);
+	}
+	if (rs->own_out)
+		fclose(rs->out);
+	free(rs->s);
+	free(rs);
+}

@@ -1,0 +1,108 @@
+#!/bin/bash
+# lab.sh - run tests in the lab kernel: every module built by build.sh runs
+# in ONE boot, each under `staprun` with a timeout; its stdout must equal
+# run/NAME.exp, its stderr run/NAME.err (if present, else it must hold no
+# ERROR), its exit status run/NAME.rc (default 0).  Then: the kernel log
+# holds no oops or warning, and no module is left loaded.  Finally the lab
+# runner's and runtime's own test scripts.
+set -u
+src=$TESTSUITE/run
+mods=$WORK/modules
+if ! command -v qemu-system-x86_64 > /dev/null; then
+	echo "SKIPPED: qemu-system-x86_64 is not installed (scripts/setup.sh installs it)"
+	exit 0
+fi
+if [ ! -d "$mods" ] || ! ls "$mods"/t_*.ko > /dev/null 2>&1; then
+	"$TESTSUITE/tiers/build.sh" > "$WORK/build-again.log" 2>&1
+fi
+ls "$mods"/t_*.ko > /dev/null 2>&1 || { echo "SKIPPED: no modules were built"; exit 0; }
+
+# run/NAME.opts holds extra staprun options, e.g. -c 'cat /proc/version'
+for k in "$mods"/t_*.ko; do
+	n=$(basename "$k" .ko); n=${n#t_}
+	rm -f "$mods/$n.opts"
+	[ -f "$src/$n.opts" ] && cp "$src/$n.opts" "$mods/$n.opts"
+done
+cat > "$mods/runall.sh" <<'GUEST'
+for m in t_*.ko; do
+	n=${m%.ko}; n=${n#t_}
+	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
+	eval "timeout -s INT 30 staprun $opts $m" > "$n.out" 2> "$n.err"
+	echo $? > "$n.rc"
+done
+for m in t_*.ko; do
+	n=${m%.ko}; n=${n#t_}
+	echo "@@@ OUT $n"; cat "$n.out"; echo; echo "@@@ ERR $n"; cat "$n.err"; echo; echo "@@@ RC $n $(cat $n.rc)"
+done
+echo "@@@ MODULES"; cat /proc/modules
+echo "@@@ END"
+GUEST
+args=()
+for k in "$mods"/t_*.ko; do args+=(-f "$k"); done
+for o in "$mods"/*.opts; do [ -f "$o" ] && args+=(-f "$o"); done
+(cd "$mods" && "$STAPVM" -t 600 -m 1024 "${args[@]}" -f runall.sh -D "$WORK/dmesg.txt" -- 'sh runall.sh') > "$WORK/lab.out" 2> "$WORK/lab.err"
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "FAIL: lab/boot (stap-vm exited $rc: $(tail -1 "$WORK/lab.err"))"
+	exit 0
+fi
+# split the stream
+awk -v dir="$WORK" '
+	/^@@@ OUT /   { f = dir "/" $3 ".out"; printf "" > f; next }
+	/^@@@ ERR /   { f = dir "/" $3 ".err"; printf "" > f; next }
+	/^@@@ RC /    { print $4 > (dir "/" $3 ".rc"); f = ""; next }
+	/^@@@ MODULES/ { f = dir "/modules.txt"; printf "" > f; next }
+	/^@@@ END/    { f = ""; next }
+	f != ""       { print > f }
+' "$WORK/lab.out"
+for k in "$mods"/t_*.ko; do
+	n=$(basename "$k" .ko); n=${n#t_}
+	# the splitter adds one newline after each section
+	got_out=$(cat "$WORK/$n.out" 2>/dev/null)
+	got_err=$(cat "$WORK/$n.err" 2>/dev/null)
+	got_rc=$(cat "$WORK/$n.rc" 2>/dev/null)
+	want_rc=0; [ -f "$src/$n.rc" ] && want_rc=$(cat "$src/$n.rc")
+	ok=1 why=
+	if [ -f "$src/$n.exp" ] && [ "$got_out" != "$(cat "$src/$n.exp")" ]; then ok=0 why="stdout differs"; fi
+	if [ -f "$src/$n.err" ]; then
+		[ "$got_err" != "$(cat "$src/$n.err")" ] && ok=0 why="$why stderr differs"
+	elif printf '%s' "$got_err" | grep -q 'ERROR'; then
+		ok=0 why="$why unexpected ERROR on stderr"
+	fi
+	[ "$got_rc" != "$want_rc" ] && ok=0 why="$why exit status $got_rc, expected $want_rc"
+	if [ $ok = 1 ]; then
+		echo "PASS: lab/$n"
+	else
+		echo "FAIL: lab/$n ($why)"
+		if [ "$VERBOSE" = 1 ]; then
+			[ -f "$src/$n.exp" ] && diff <(cat "$src/$n.exp") <(printf '%s\n' "$got_out") | head -20
+			printf 'stderr: %s\n' "$got_err" | head -10
+		fi
+	fi
+done
+if grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace' "$WORK/dmesg.txt" 2>/dev/null; then
+	echo "FAIL: lab/dmesg-clean"
+	[ "$VERBOSE" = 1 ] && grep -E -m5 'BUG:|WARNING:|Oops|general protection' "$WORK/dmesg.txt"
+else
+	echo "PASS: lab/dmesg-clean"
+fi
+if grep -q '^t_' "$WORK/modules.txt" 2>/dev/null; then
+	echo "FAIL: lab/all-unloaded ($(grep '^t_' "$WORK/modules.txt" | cut -d' ' -f1 | tr '\n' ' '))"
+else
+	echo "PASS: lab/all-unloaded"
+fi
+# the lab runner's, runtime's and tapsets' own checks (LAB_EXTRA=none skips them)
+extra() {
+	local tag=$1
+	shift
+	[ -x "$1" ] || return 0
+	# their own summary lines are dropped: run-tests prints the total
+	"$@" 2>&1 | sed -E -e "s/^PASS:? /PASS: $tag\//" -e "s/^FAIL:? /FAIL: $tag\//" \
+		-e '/^[0-9]+ passed, [0-9]+ failed/d'
+}
+if [ "${LAB_EXTRA:-}" != none ]; then
+	extra stap-vm "$TESTSUITE/lab/run.sh"
+	extra runtime "$TESTSUITE/runtime/run-tests.sh"
+	extra tapset "$TESTSUITE/tapset/run.sh" lab
+fi
+exit 0
