@@ -29,3 +29,16 @@ make -j"$(nproc)"
 
 # The lab kernel (downloaded once, cached per user).
 lab/stap-vm --fetch
+
+# The lab kernel's DWARF for kernel.function probes: only vmlinux is taken
+# from the 850 MB -dbg package (its 5.6 GB unpacked would be wasted).
+kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/.*linux-headers-\([^ ,(]*\).*/\1/p')
+if [ -n "$kver" ] && [ ! -f "/usr/lib/debug/boot/vmlinux-$kver" ]; then
+	echo "setup: fetching the debug symbols of $kver (once)"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q "linux-image-$kver-dbg" &&
+	 dpkg-deb --fsys-tarfile linux-image-*.deb | tar -x --wildcards "./usr/lib/debug/boot/vmlinux-$kver")
+	mkdir -p /usr/lib/debug/boot
+	mv "$tmp/usr/lib/debug/boot/vmlinux-$kver" /usr/lib/debug/boot/
+	rm -rf "$tmp"
+fi
