@@ -25,6 +25,7 @@ struct stp_probe {
 	const struct stp_lockreq *locks;	/* globals to lock, in index order */
 	int nlocks;
 	const char *func;		/* probefunc() for function probes, or NULL */
+	const char *location;		/* "file:line:col" of the probe, for -t */
 };
 
 enum {

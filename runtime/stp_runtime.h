@@ -31,6 +31,8 @@
 #include <linux/spinlock.h>
 #include <asm/irq_regs.h>
 
+#define STP_MODULE_NAME KBUILD_MODNAME
+
 /* ---- limits (SystemTap's names and defaults) */
 #ifndef MAXSTRINGLEN
 #define MAXSTRINGLEN 512		/* bytes in a string value, NUL included */

@@ -31,19 +31,6 @@ static int write_kbuild(Session *s, const char *dir)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	size_t n;
-	char *data = read_file(from, &n);
-	if (!data)
-		return -1;
-	FILE *f = fopen(to, "wb");
-	if (!f)
-		return -1;
-	size_t w = fwrite(data, 1, n, f);
-	return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
 int build_module(Session *s)
 {
 	if (kernel_resolve(s, true))
@@ -71,13 +58,5 @@ int build_module(Session *s)
 			fputs(text, stderr);
 	}
 	s->ko_file = ko;
-	if (s->last_pass == 4 || s->module_name_given) {
-		const char *dest = xsprintf("%s.ko", s->module_name);
-		if (copy_file(ko, dest)) {
-			error_plain("cannot copy module to %s: %s", dest, strerror(errno));
-			return 1;
-		}
-		s->ko_file = dest;
-	}
 	return 0;
 }

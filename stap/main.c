@@ -240,6 +240,7 @@ enum {
 };
 
 static int dump_mode;
+static bool clean_cache;
 
 static void add_staprun_opt(Session *s, const char *opt, const char *arg)
 {
@@ -347,7 +348,8 @@ static void parse_options(Session *s, int argc, char **argv)
 		case OPT_SUPPRESS_HANDLER_ERRORS: s->suppress_handler_errors = true; break;
 		case OPT_COMPATIBLE: s->compatible = optarg; break;
 		case OPT_DISABLE_CACHE: s->disable_cache = true; break;
-		case OPT_CLEAN_CACHE: case OPT_POISON_CACHE: break;
+		case OPT_CLEAN_CACHE: clean_cache = true; break;
+		case OPT_POISON_CACHE: break;
 		case OPT_DUMP_FUNCTIONS: dump_mode = c; break;
 		case OPT_DUMP_PROBE_TYPES: dump_mode = c; break;
 		case OPT_DUMP_PROBE_ALIASES: dump_mode = c; break;
@@ -365,7 +367,7 @@ static void parse_options(Session *s, int argc, char **argv)
 		}
 	}
 	int i = optind;
-	if (!s->script_text && !dump_mode) {
+	if (!s->script_text && !dump_mode && !(clean_cache && i >= argc)) {
 		if (i >= argc) {
 			fputs("A script must be specified.\nTry 'stap --help' for more information.\n", stderr);
 			exit(1);
@@ -426,12 +428,17 @@ static int pass_failed(Session *s, int pass)
 	return 1;
 }
 
-static void default_module_name(Session *s)
+static int copy_to(const char *from, const char *to)
 {
-	if (s->module_name)
-		return;
-	uint64_t h = hash_bytes(0, s->user_file->text, s->user_file->len);
-	s->module_name = xsprintf("stap_%016llx_%d", (unsigned long long)h, (int)getpid());
+	size_t n;
+	char *data = read_file(from, &n);
+	if (!data)
+		return -1;
+	FILE *f = fopen(to, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, n, f);
+	return fclose(f) == 0 && w == n ? 0 : -1;
 }
 
 static int pipeline(Session *s)
@@ -465,24 +472,51 @@ static int pipeline(Session *s)
 	}
 
 	c = clock_start();
-	default_module_name(s);
 	if (translate(s))
 		return pass_failed(s, 3);
-	if (s->verbose)
-		fprintf(stderr, "Pass 3: translated to C into \"%s\" %s\n", s->c_file, clock_text(&c, true));
+	kernel_resolve(s, false);
+	cache_compute_key(s);
+	if (!s->module_name)
+		s->module_name = xsprintf("stap_%s", s->cache_key);
+	if (cache_lookup(s)) {
+		if (s->verbose)
+			fprintf(stderr, "Pass 3: using cached %s\n", s->c_file);
+	} else {
+		s->c_file = xsprintf("%s/%s.c", session_tmpdir(s), s->module_name);
+		FILE *f = fopen(s->c_file, "w");
+		if (!f || fputs(s->c_text, f) < 0 || fclose(f) != 0) {
+			error_plain("cannot write %s: %s", s->c_file, strerror(errno));
+			return pass_failed(s, 3);
+		}
+		if (s->verbose)
+			fprintf(stderr, "Pass 3: translated to C into \"%s\" %s\n", s->c_file, clock_text(&c, true));
+	}
 	if (s->last_pass == 3) {
-		size_t n;
-		char *text = read_file(s->c_file, &n);
-		if (text)
-			fwrite(text, 1, n, stdout);
+		fputs(s->c_text, stdout);
 		return 0;
 	}
 
 	c = clock_start();
-	if (build_module(s))
-		return pass_failed(s, 4);
-	if (s->verbose)
-		fprintf(stderr, "Pass 4: compiled C into \"%s\" %s\n", s->ko_file, clock_text(&c, false));
+	if (s->cached) {
+		if (s->verbose)
+			fprintf(stderr, "Pass 4: using cached %s\n", s->ko_file);
+	} else {
+		if (build_module(s))
+			return pass_failed(s, 4);
+		if (s->verbose)
+			fprintf(stderr, "Pass 4: compiled C into \"%s\" %s\n", s->ko_file, clock_text(&c, false));
+		cache_store(s);
+	}
+	/* -m or -p4 without the cache: the module goes to the current directory */
+	if (s->module_name_given || (s->last_pass == 4 && s->disable_cache)) {
+		const char *dest = xsprintf("%s.ko", s->module_name);
+		if (copy_to(s->ko_file, dest)) {
+			error_plain("cannot copy module to %s: %s", dest, strerror(errno));
+			return pass_failed(s, 4);
+		}
+		if (s->last_pass == 4)
+			s->ko_file = dest;
+	}
 	if (s->last_pass == 4) {
 		puts(s->ko_file);
 		return 0;
@@ -521,6 +555,11 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGHUP, &sa, NULL);
 	int rc;
+	if (clean_cache) {
+		cache_clean(s);
+		if (!s->script_text && !s->script_path)
+			return 0;
+	}
 	if (dump_mode) {
 		s->tapsets = tapsets_open(s);
 		rc = elaborate_dump(s, dump_mode == OPT_DUMP_FUNCTIONS ? 'f' :

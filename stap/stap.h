@@ -484,6 +484,12 @@ int kernel_resolve(Session *s, bool need_tree);	/* fills s->kernel; errors say w
 const char *kernel_config(Session *s, const char *name);	/* "y", "m", value, or NULL */
 int kernel_version_code(Session *s);	/* KERNEL_VERSION(a,b,c) of release */
 int build_module(Session *s);		/* pass 4 */
+/* cache.c: passes 3-4 results under $SYSTEMTAP_DIR/cache */
+const char *cache_compute_key(Session *s);	/* from s->c_text and the build inputs */
+bool cache_lookup(Session *s);		/* sets s->c_file, s->ko_file on a hit */
+void cache_store(Session *s);
+void cache_clean(Session *s);		/* --clean-cache */
+const char *systemtap_dir(void);
 int run_module(Session *s);		/* pass 5 */
 
 /* ================================================================ main.c (the session) */
@@ -526,6 +532,9 @@ struct Session {
 	/* state */
 	const char *tmpdir;
 	const char *c_file;
+	const char *c_text;		/* pass 3's product */
+	const char *cache_key;		/* hash of everything the module depends on */
+	bool cached;			/* passes 3-4 came from the cache */
 	const char *ko_file;
 	Kernel kernel;
 	bool kernel_resolved;

@@ -27,4 +27,23 @@ build_one() {
 export -f build_one
 export src out
 ls "$src"/*.stp | xargs -n1 basename | sed 's/\.stp$//' | xargs -P "$(nproc)" -I{} bash -c 'build_one {}'
+
+# the module cache: a second identical build comes from it
+cachedir=$WORK/systemtap-dir
+script='probe begin { printf("cached\n"); exit() }'
+SYSTEMTAP_DIR=$cachedir "$STAP" -p4 -e "$script" > "$WORK/cache1.out" 2>&1
+SYSTEMTAP_DIR=$cachedir "$STAP" -v -p4 -e "$script" > "$WORK/cache2.out" 2>&1
+if grep -q '^Pass 4: using cached' "$WORK/cache2.out" && [ -f "$(tail -1 "$WORK/cache2.out")" ] &&
+   [ "$(tail -1 "$WORK/cache1.out")" = "$(tail -1 "$WORK/cache2.out")" ]; then
+	echo "PASS: build/cache-hit"
+else
+	echo "FAIL: build/cache-hit"
+fi
+SYSTEMTAP_DIR=$cachedir "$STAP" --disable-cache -v -p4 -e "$script" > "$WORK/cache3.out" 2>&1
+if grep -q '^Pass 4: compiled' "$WORK/cache3.out"; then
+	echo "PASS: build/disable-cache"
+else
+	echo "FAIL: build/disable-cache"
+fi
+rm -f stap_*.ko
 exit 0
