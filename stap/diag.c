@@ -18,6 +18,7 @@
 
 int g_errors;
 int g_warnings;
+int g_diag_quiet;		/* > 0: count errors but print nothing (@defined) */
 
 static const char *last_file;		/* file named by the previous message */
 static Vec seen_msgs;			/* const char*: messages printed */
@@ -148,6 +149,8 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
 	g_errors++;
+	if (g_diag_quiet)
+		return;
 	flush_blank();
 	if (already_said(msg)) {
 		suppressed_errors++;
@@ -174,7 +177,7 @@ void diag_also(const Tok *t)
 void warn_tok(const Tok *t, const char *fmt, ...)
 {
 	Session *s = g_session;
-	if (s && s->suppress_warnings)
+	if ((s && s->suppress_warnings) || g_diag_quiet)
 		return;
 	va_list ap;
 	va_start(ap, fmt);

@@ -121,8 +121,12 @@ static const char *similar_names(const char *name, Vec *cands)
 				dup = true;
 		if (dup)
 			continue;
-		int k = n < 5 ? n++ : 4;
-		if (k == 4 && n == 5 && d >= dist[4])
+		int k;
+		if (n < 5)
+			k = n++;
+		else if (d < dist[4])
+			k = 4;
+		else
 			continue;
 		best[k] = c;
 		dist[k] = d;
@@ -285,9 +289,34 @@ static void resolve_expr(Scope *sc, Node *n)
 		break;
 	case N_TERNARY:
 		resolve_expr(sc, n->cond);
+		if (n->cond->kind == N_NUM) {
+			/* @defined(...) ? a : b is decided now; only one side must resolve */
+			*n = *(n->cond->num ? n->lhs : n->rhs);
+			resolve_expr(sc, n);
+			break;
+		}
 		resolve_expr(sc, n->lhs);
 		resolve_expr(sc, n->rhs);
 		break;
+	case N_DEFINED: {
+		Node *e = n->lhs;
+		bool def = true;
+		if (e->kind == N_TARGET || e->kind == N_CAST || e->kind == N_ATVAR) {
+			int errs = g_errors;
+			g_diag_quiet++;
+			resolve_expr(sc, e);
+			g_diag_quiet--;
+			if (g_errors != errs)
+				def = false;
+			g_errors = errs;
+		} else {
+			resolve_expr(sc, e);
+		}
+		n->kind = N_NUM;
+		n->num = def;
+		n->type = TY_LONG;
+		break;
+	}
 	case N_STATOP:
 	case N_HIST:
 		resolve_expr(sc, n->lhs);
@@ -297,7 +326,6 @@ static void resolve_expr(Scope *sc, Node *n)
 	case N_UNARY:
 	case N_INCDEC:
 	case N_REGEX:
-	case N_DEFINED:
 	case N_ENTRY:
 	case N_PROBEWRITE:
 	case N_REGISTER:
@@ -348,6 +376,17 @@ static void resolve_stmt(Scope *sc, Node *n)
 		break;
 	case N_IF:
 		resolve_expr(sc, n->cond);
+		if (n->cond->kind == N_NUM && n->cond->tok && n->cond->tok->kind == T_ATOP) {
+			/* if (@defined(...)) decided at compile time */
+			Node *keep = n->cond->num ? n->then : n->els;
+			if (keep) {
+				*n = *keep;
+				resolve_stmt(sc, n);
+			} else {
+				n->kind = N_NULL;
+			}
+			break;
+		}
 		resolve_stmt(sc, n->then);
 		resolve_stmt(sc, n->els);
 		break;

@@ -116,7 +116,15 @@ void dump_elaborated(FILE *out, Session *s)
 		fputs("# probes\n", out);
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
-			fprintf(out, "%s /* <-", d->pp_text);
+			fprintf(out, "%s", d->pp_text);
+			if (d->family == &family_kernel) {
+				/* DWARF probes name their resolved point */
+				kernel_list_pc(s, d, out);
+				fprintf(out, " /* <- %s */\n", d->pp_text);
+				put_locals(out, &d->locals);
+				continue;
+			}
+			fputs(" /* <-", out);
 			for (int k = d->derivation.len - 1; k >= 0; k--)
 				fprintf(out, " %s%s", (char *)vec_get(&d->derivation, k), k ? " <-" : "");
 			fputs(" */\n", out);

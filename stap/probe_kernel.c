@@ -17,8 +17,6 @@ typedef struct KData {
 	DwFunc *func;
 	bool ret;
 	int64_t maxactive;	/* -1 default */
-	Vec entry_nodes;	/* Node*: target variables read at entry (.return) */
-	Vec entry_code;		/* const char*: their C code */
 } KData;
 
 /* kernel.function(STR)[.call|.return][.maxactive(N)] */
@@ -87,6 +85,7 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		kd->ret = ret;
 		kd->maxactive = maxactive;
 		c->fdata = kd;
+		c->is_return = ret;
 		c->ppfunc = f->name;
 		c->pp_text = xsprintf("kernel.function(\"%s@%s:%d\")%s", f->name, f->decl_file, f->decl_line,
 				      ret ? ".return" : "");
@@ -131,6 +130,7 @@ static void target_kernel(Session *s, DProbe *d, Node *n)
 static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 {
 	KData *kd = d->fdata;
+	(void)gen;
 	if (n->aux && str_eq(n->aux, "skip"))
 		return "((int64_t)0)";
 	const char *code;
@@ -143,12 +143,10 @@ static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 		error_tok(n->tok, "%s", err);
 		return "0";
 	}
-	if (!kd->ret || is_ret_value)
+	if (!kd->ret || is_ret_value || d->in_entry)
 		return code;
-	int slot = kd->entry_nodes.len;
-	vec_push(&kd->entry_nodes, n);
-	vec_push(&kd->entry_code, (void *)code);
-	return xsprintf("((int64_t *)c->entry_data)[%d]", slot);
+	/* read at the call, saved for the return */
+	return translate_entry_slot(d, n);
 }
 
 static void emit_kernel(Session *s, Buf *out, Vec *probes)
@@ -159,18 +157,6 @@ static void emit_kernel(Session *s, Buf *out, Vec *probes)
 		anchor = dw_symbol(s, "printk");
 		anchor_name = "printk";
 	}
-	/* entry handlers of .return probes that read values at entry */
-	vec_foreach(probes, i) {
-		DProbe *d = vec_get(probes, i);
-		KData *kd = d->fdata;
-		if (!kd->entry_code.len)
-			continue;
-		buf_printf(out, "static void %s_entry(struct stp_context *c)\n{\n", d->cname);
-		vec_foreach(&kd->entry_code, k)
-			buf_printf(out, "\t((int64_t *)c->entry_data)[%d] = %s;\n", k,
-				   (char *)vec_get(&kd->entry_code, k));
-		buf_puts(out, "}\n\n");
-	}
 	buf_puts(out, "static struct stp_kprobe stp_kprobes[] = {\n");
 	vec_foreach(probes, i) {
 		DProbe *d = vec_get(probes, i);
@@ -178,8 +164,8 @@ static void emit_kernel(Session *s, Buf *out, Vec *probes)
 		buf_printf(out, "\t{ .probe = &stp_probes[%d], .addr = 0x%" PRIx64 "UL", d->index, kd->func->low_pc);
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
-			if (kd->entry_code.len)
-				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, kd->entry_code.len);
+			if (d->entry_exprs.len)
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
 		}
 		buf_puts(out, " },\n");
 	}
@@ -191,6 +177,13 @@ static void emit_kernel(Session *s, Buf *out, Vec *probes)
 		   "static void stp_fam_kernel_unregister(void)\n{\n"
 		   "\tstp_kprobes_unregister(stp_kprobes, ARRAY_SIZE(stp_kprobes));\n}\n\n",
 		   anchor_name, anchor);
+}
+
+/* -p2: the pc comment after the probe point, as SystemTap prints it. */
+void kernel_list_pc(Session *s, DProbe *d, FILE *out)
+{
+	KData *kd = d->fdata;
+	fprintf(out, " /* pc=_stext+%#" PRIx64 " */", kd->func->low_pc - dw_stext());
 }
 
 /* -L: "$a:int $b:char*" after the probe point. */

@@ -115,6 +115,7 @@ typedef struct Tok {
 } Tok;
 
 extern int g_errors;			/* errors so far in this pass */
+extern int g_diag_quiet;		/* > 0: errors are counted, not printed */
 extern int g_warnings;
 
 /* SystemTap's report layout:
@@ -398,6 +399,9 @@ typedef struct DProbe {
 	Vec derivation;		/* const char*: origin chain for -p2 comments */
 	bool needs_regs;	/* body uses registers/target vars */
 	int nlocks;		/* globals locked around the handler */
+	bool is_return;		/* a function return: @entry and entry values apply */
+	Vec entry_exprs;	/* Node*: evaluated at the call, saved for the return */
+	bool in_entry;		/* pass 3 is generating the entry handler */
 } DProbe;
 
 int elaborate(Session *s);		/* pass 2: 0 or number of errors */
@@ -440,6 +444,7 @@ extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
 extern const Family family_kernel, family_kprobe;
 void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
+void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
 const Family *family_for(Session *s, DProbe *d);
 bool pp_is(const ProbePoint *pp, int ncomps, ...);
 /* A family's error about pp: "while resolving probe point" comes first. */
@@ -471,6 +476,8 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 int translate(Session *s);		/* pass 3: writes s->c_file */
 /* For families' target code: C for an index expression inside a chain. */
 const char *(*translate_index_hook(void))(Node *, void *);
+/* For families: n is read at the call of a .return probe; its C there. */
+const char *translate_entry_slot(DProbe *d, Node *n);
 
 /* ================================================================ build.c, kernel.c */
 

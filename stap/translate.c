@@ -711,6 +711,14 @@ static const char *gen_expr(Gen *g, Node *n)
 		if (is_string(n))
 			return xsprintf("((const char *)(%s))", n->str);
 		return xsprintf("((int64_t)(%s))", n->str);
+	case N_ENTRY:
+		if (!g->probe || !g->probe->is_return) {
+			error_tok(n->tok, "@entry is only valid in .return probes");
+			return "0";
+		}
+		if (g->probe->in_entry)
+			return gen_expr(g, n->lhs);
+		return translate_entry_slot(g->probe, n->lhs);
 	case N_DEFINED:
 		return "((int64_t)0)";
 	case N_CONST:
@@ -738,6 +746,13 @@ static const char *gen_expr(Gen *g, Node *n)
 		error_tok(n->tok, "this construct is not supported by the translator yet");
 		return "0";
 	}
+}
+
+const char *translate_entry_slot(DProbe *d, Node *n)
+{
+	int slot = d->entry_exprs.len;
+	vec_push(&d->entry_exprs, n);
+	return xsprintf("((int64_t *)c->entry_data)[%d]", slot);
 }
 
 static const char *index_cb(Node *n, void *gen)
@@ -1165,10 +1180,37 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 	}
 	gen_stmt(&g, d->body);
 	buf_puts(&body, "out: __maybe_unused;\n\treturn;\n");
+	/* values read at the call of a .return probe (target variables, @entry) */
+	Buf entry = {0};
+	if (d->entry_exprs.len) {
+		Gen e = g;
+		e.out = &entry;
+		e.indent = 1;
+		d->in_entry = true;
+		emit(&e, "struct stp_frame_%s *l = &STP_FRAME(c)->%s;", d->cname, d->cname);
+		for (int i = 0; i < d->entry_exprs.len; i++) {
+			e.nlong = e.nstr = e.nkey = 0;
+			const char *v = gen_expr(&e, vec_get(&d->entry_exprs, i));
+			emit(&e, "((int64_t *)c->entry_data)[%d] = %s;", i, v);
+		}
+		buf_puts(&entry, "out: __maybe_unused;\n\treturn;\n");
+		d->in_entry = false;
+		g.max_long = e.max_long > g.max_long ? e.max_long : g.max_long;
+		g.max_str = e.max_str > g.max_str ? e.max_str : g.max_str;
+		g.max_key = e.max_key > g.max_key ? e.max_key : g.max_key;
+		g.frame_needs_agg |= e.frame_needs_agg;
+		vec_foreach(&e.extra_fields, i)
+			if (i >= g.extra_fields.len)
+				vec_push(&g.extra_fields, vec_get(&e.extra_fields, i));
+	}
 	emit_frame(frames, &g, d->cname, NULL, &d->locals, TY_UNKNOWN);
 	buf_printf(code, "/* probe %s */\nstatic void %s(struct stp_context *c)\n{\n%s}\n\n",
 		   d->pp_text, d->cname, buf_cstr(&body));
+	if (d->entry_exprs.len)
+		buf_printf(code, "/* probe %s: values at the call */\nstatic void %s_entry(struct stp_context *c)\n{\n%s}\n\n",
+			   d->pp_text, d->cname, buf_cstr(&entry));
 	free(body.s);
+	free(entry.s);
 }
 
 /* ================================================================ globals and locks */

@@ -349,9 +349,10 @@ static void gen_pattern(char *out, size_t size, int depth)
 	static const char *const quants[] = { "", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}" };
 	size_t len = strlen(out);
 	int n = 1 + (int)rnd(3);
-	for (int i = 0; i < n && len + 40 < size; i++) {
+	/* small: glibc's regcomp is exponential in nested intervals */
+	for (int i = 0; i < n && len < 24 && len + 40 < size; i++) {
 		const char *atom = "(";
-		if (depth < 3 && rnd(4) == 0) {
+		if (depth < 2 && rnd(4) == 0) {
 			strcat(out, "(");
 			gen_pattern(out, size, depth + 1);
 			if (rnd(3) == 0) {

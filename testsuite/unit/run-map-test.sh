@@ -9,8 +9,13 @@
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/map-test.XXXXXX")}
-mkdir -p "$out"
+if [ $# -ge 1 ]; then
+	out=$1
+	mkdir -p "$out"
+else
+	out=$(mktemp -d "${TMPDIR:-/tmp}/map-test.XXXXXX") || exit 1
+	trap 'rm -rf "$out"' EXIT
+fi
 cc=${CC:-gcc}
 warn="-Wall -Wextra -Werror -Wshadow -Wundef -Wwrite-strings \
 -Wmissing-prototypes -Wstrict-prototypes"
