@@ -119,8 +119,14 @@ static void stp_note_skipped(void)
 static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, int kind, void *data)
 {
 	struct stp_context *c;
+#ifdef STP_TIMING
+	cycles_t stp_t0;	/* session lifecycle: stap -t timing (stp_module.h) */
+#endif
 
 	if (kind == STP_PROBE_NORMAL && !stp_probe_enter())
+		return;
+	/* session lifecycle: after abort() no begin/end/error probe runs */
+	if (kind != STP_PROBE_NORMAL && unlikely(atomic_read(&stp_abort_requested)))
 		return;
 	preempt_disable();
 	c = this_cpu_ptr(stp_contexts);
@@ -141,7 +147,13 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 		stp_note_skipped();
 		goto out_busy;
 	}
+#ifdef STP_TIMING
+	stp_t0 = get_cycles();	/* session lifecycle: stap -t */
+#endif
 	p->handler(c);
+#ifdef STP_TIMING
+	stp_timing_add(p->index, (s64)(get_cycles() - stp_t0));
+#endif
 	if (unlikely(c->last_error))
 		stp_report_error(c);
 	stp_print_flush();

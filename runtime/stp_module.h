@@ -12,16 +12,26 @@
  *   stp_gen_exit()       free globals                 (module_exit)
  *
  * The loader drives the session by writing messages to .ctl (one per
- * write(), see stp_wire.h).  write() only queues the command on an ordered
- * workqueue and returns, so the loader keeps draining output while begin
- * and end probes print; the work runs in process context under
- * stp_session_mutex, so begin/end probes may sleep and START and STOP never
- * overlap.  The reply (STARTED, STOPPED) comes back through .ctl.  STOP is
- * idempotent and also runs by itself when a session must end with no loader
- * to ask for it (exit() while detached, or the loader closed .ctl without
- * DETACH), and from module_exit if still needed.
+ * write(), see stp_wire.h).  START, STOP and ATTACH do their work inside
+ * that write(), in the loader's own process context, as in SystemTap:
+ * begin and end probes see the loader as the current task (execname() is
+ * "stapio", pid() is stp_pid()) and may sleep.  The write returns when the
+ * command is done, so the loader writes from a thread of its own and keeps
+ * draining output while begin and end probes print.  stp_session_mutex
+ * serializes the commands: START and STOP never overlap and run in the
+ * order they were written.  The reply (STARTED, STOPPED) comes back
+ * through .ctl.  STOP is idempotent and also runs by itself, on a
+ * workqueue, when a session must end with no loader to ask for it (exit()
+ * while detached, or the loader closed .ctl without DETACH), and from
+ * module_exit if still needed.
  *
- * Only one loader may hold .ctl open at a time.
+ * Only one loader may hold .ctl open at a time.  It is a stream
+ * (stream_open): a write() busy running begin probes must not hold the
+ * file position lock that the loader's read()s of replies would wait for.
+ *
+ * With stap -t (STP_TIMING) each probe's handler time is kept as a
+ * statistic of cycles, and STOP prints SystemTap's "probe hit report" to
+ * the output after the end probes.
  */
 #ifndef STP_MODULE_H
 #define STP_MODULE_H
@@ -81,6 +91,111 @@ static void stp_wait_for_handlers(void)
 	}
 }
 
+#ifdef STP_TIMING
+/* --- stap -t: probe hit report ------------------------------------------ */
+
+/* One statistic of handler cycles per probe of the generated stp_probes[]. */
+static struct stp_stat *stp_timing_stats[ARRAY_SIZE(stp_probes)];
+static const struct stp_stat_spec stp_timing_spec = { .hist = STP_HIST_NONE };
+static char stp_timing_line[2048];	/* under stp_session_mutex */
+
+/* Called by stp_probe_run() with preemption off and this CPU's context held. */
+static void stp_timing_add(int index, s64 cycles)
+{
+	if (index >= 0 && index < (int)ARRAY_SIZE(stp_timing_stats) &&
+	    stp_timing_stats[index])
+		stp_stat_add(stp_timing_stats[index], cycles);
+}
+
+static void stp_timing_exit(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stp_timing_stats); i++) {
+		stp_stat_free(stp_timing_stats[i]);
+		stp_timing_stats[i] = NULL;
+	}
+}
+
+static int stp_timing_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stp_timing_stats); i++) {
+		stp_timing_stats[i] = stp_stat_new(&stp_timing_spec);
+		if (!stp_timing_stats[i]) {
+			stp_timing_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static __printf(1, 2) void stp_timing_print(const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vscnprintf(stp_timing_line, sizeof(stp_timing_line), fmt, args);
+	va_end(args);
+	stp_transport_write(stp_timing_line, n);
+}
+
+/* SystemTap's report: one line per probe that ran, then lock contention. */
+static void stp_timing_report(void)
+{
+	static struct stp_stat_agg a;	/* under stp_session_mutex */
+	size_t i;
+
+	stp_timing_print("----- probe hit report: \n");
+	for (i = 0; i < ARRAY_SIZE(stp_timing_stats); i++) {
+		const struct stp_probe *p = &stp_probes[i];
+
+		if (!stp_timing_stats[i])
+			continue;
+		stp_stat_get(stp_timing_stats[i], &a);
+		if (!a.count)
+			continue;
+		stp_timing_print("%s, (%s), hits: %lld, cycles: %lldmin/%lldavg/%lldmax, variance: %lld,%s, index: %d\n",
+				 p->pp, p->location ? p->location : "",
+				 (long long)a.count, (long long)a.min,
+				 (long long)stp_agg_avg(&a), (long long)a.max,
+				 (long long)stp_agg_variance(&a, 0), "", p->index);
+	}
+#ifdef STP_LOCK_CONTENTION
+	/* stp_lock.h counts failed first tries per global; the translator
+	 * names the globals in stp_global_names[], in lock order */
+	for (i = 0; i < ARRAY_SIZE(stp_global_locks); i++) {
+		int n = atomic_read(&stp_global_locks[i].contention);
+
+		if (n)
+			stp_timing_print("'%s' lock contention occurred %d times\n",
+					 stp_global_names[i], n);
+	}
+#endif
+}
+#else
+static inline int stp_timing_init(void) { return 0; }
+static inline void stp_timing_exit(void) { }
+static inline void stp_timing_report(void) { }
+#endif /* STP_TIMING */
+
+/* --- the session commands ------------------------------------------------ */
+
+/* The host's zone from START; a loader that sends none leaves UTC. */
+static void stp_session_set_zone(const struct stp_msg_start *m)
+{
+	char name[sizeof(m->tz_name) + 1];
+
+	memcpy(name, m->tz_name, sizeof(m->tz_name));
+	name[sizeof(m->tz_name)] = '\0';
+	if (!name[0])
+		return;
+	stp_tz_gmtoff = m->tz_gmtoff;
+	strscpy(stp_tz_name, name, sizeof(stp_tz_name));
+}
+
 /* START: run begin probes, then arm the rest unless exit() was called. */
 static void stp_session_start(const struct stp_msg_start *m)
 {
@@ -91,6 +206,7 @@ static void stp_session_start(const struct stp_msg_start *m)
 		return;
 	}
 	stp_target_pid = m->target_pid;
+	stp_session_set_zone(m);
 	stp_flight_recorder_asked = m->flags & STP_START_FLIGHT_RECORDER;
 	WRITE_ONCE(stp_flight_recorder, stp_flight_recorder_asked);
 	atomic_set(&stp_session_state, STP_SESSION_STARTING);
@@ -125,7 +241,9 @@ static void stp_session_stop(void)
 		}
 		stp_wait_for_handlers();
 		if (stp_begun) {
-			stp_gen_end();
+			if (!atomic_read(&stp_abort_requested))
+				stp_gen_end();
+			stp_timing_report();
 			stp_begun = false;
 		}
 		atomic_set(&stp_exit_pending, 0);
@@ -154,38 +272,6 @@ static void stp_session_attach(void)
 	}
 }
 
-/*
- * The loader's commands run on stp_wq, an ordered workqueue, so write()
- * returns at once and the loader keeps draining output while begin and end
- * probes print; the order of START, STOP and ATTACH is kept.
- */
-static struct stp_msg_start stp_start_args;
-static atomic_t stp_start_queued;	/* START accepted once */
-
-static void stp_start_fn(struct work_struct *work)
-{
-	mutex_lock(&stp_session_mutex);
-	stp_session_start(&stp_start_args);
-	mutex_unlock(&stp_session_mutex);
-}
-static DECLARE_WORK(stp_start_work, stp_start_fn);
-
-static void stp_stop_fn(struct work_struct *work)
-{
-	mutex_lock(&stp_session_mutex);
-	stp_session_stop();
-	mutex_unlock(&stp_session_mutex);
-}
-static DECLARE_WORK(stp_stop_work, stp_stop_fn);
-
-static void stp_attach_fn(struct work_struct *work)
-{
-	mutex_lock(&stp_session_mutex);
-	stp_session_attach();
-	mutex_unlock(&stp_session_mutex);
-}
-static DECLARE_WORK(stp_attach_work, stp_attach_fn);
-
 /* No loader will send STOP (exit() while detached, or the loader died). */
 static void stp_auto_stop_fn(struct work_struct *work)
 {
@@ -199,30 +285,39 @@ static void stp_auto_stop_fn(struct work_struct *work)
 	mutex_unlock(&stp_session_mutex);
 }
 
+static atomic_t stp_start_seen;		/* START accepted once */
+
+/* Run one command in the writer's context; -EINTR if it was killed waiting. */
 static int stp_ctl_command(const struct stp_msg *hdr, const void *msg)
 {
 	switch (hdr->type) {
 	case STP_MSG_START:
-		if (hdr->size < sizeof(struct stp_msg_start))
+		if (hdr->size < STP_MSG_START_MIN_SIZE)
 			return -EINVAL;
-		if (atomic_cmpxchg(&stp_start_queued, 0, 1))
+		if (atomic_cmpxchg(&stp_start_seen, 0, 1))
 			return -EBUSY;
-		stp_start_args = *(const struct stp_msg_start *)msg;
-		queue_work(stp_wq, &stp_start_work);
-		return 0;
+		break;
 	case STP_MSG_STOP:
-		queue_work(stp_wq, &stp_stop_work);
-		return 0;
+	case STP_MSG_ATTACH:
+		break;
 	case STP_MSG_DETACH:
 		WRITE_ONCE(stp_ctl_detached, true);
 		WRITE_ONCE(stp_flight_recorder, stp_flight_recorder_asked);
-		return 0;
-	case STP_MSG_ATTACH:
-		queue_work(stp_wq, &stp_attach_work);
+		WRITE_ONCE(stp_loader_pid, 0);
 		return 0;
 	default:
 		return -EINVAL;
 	}
+	if (mutex_lock_killable(&stp_session_mutex))
+		return -EINTR;
+	if (hdr->type == STP_MSG_START)
+		stp_session_start(msg);
+	else if (hdr->type == STP_MSG_STOP)
+		stp_session_stop();
+	else
+		stp_session_attach();
+	mutex_unlock(&stp_session_mutex);
+	return 0;
 }
 
 static ssize_t stp_ctl_write(struct file *file, const char __user *ubuf,
@@ -298,7 +393,8 @@ static int stp_ctl_open(struct inode *inode, struct file *file)
 		return -EBUSY;
 	WRITE_ONCE(stp_ctl_detached, false);
 	WRITE_ONCE(stp_ctl_attached, true);
-	return nonseekable_open(inode, file);
+	WRITE_ONCE(stp_loader_pid, task_tgid_nr(current));
+	return stream_open(inode, file);
 }
 
 /* A loader that leaves without DETACH is gone for good: end the session. */
@@ -307,6 +403,7 @@ static int stp_ctl_release(struct inode *inode, struct file *file)
 	int state = atomic_read(&stp_session_state);
 
 	WRITE_ONCE(stp_ctl_attached, false);
+	WRITE_ONCE(stp_loader_pid, 0);
 	if ((!READ_ONCE(stp_ctl_detached) || atomic_read(&stp_exit_pending)) &&
 	    state != STP_SESSION_LOADED && state != STP_SESSION_STOPPED)
 		queue_work(stp_wq, &stp_auto_stop_work);
@@ -341,8 +438,15 @@ static int __init stp_module_init(void)
 		pr_err("cannot initialize the script's globals (%d)\n", rc);
 		goto err_transport;
 	}
+	rc = stp_timing_init();
+	if (rc) {
+		pr_err("cannot allocate the -t probe statistics (%d)\n", rc);
+		goto err_gen;
+	}
 	return 0;
 
+err_gen:
+	stp_gen_exit();
 err_transport:
 	stp_transport_exit();
 err_wq:
@@ -360,6 +464,7 @@ static void __exit stp_module_exit(void)
 	irq_work_sync(&stp_ctl_irq_work);	/* nothing queues work after this */
 	destroy_workqueue(stp_wq);		/* runs what is queued: all no-ops */
 	stp_wq = NULL;
+	stp_timing_exit();
 	stp_gen_exit();
 	stp_transport_exit();
 }

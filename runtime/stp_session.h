@@ -14,17 +14,24 @@
  * Probe handlers run only while RUNNING: generated probe entry code calls
  * stp_probe_enter(), which also counts handlers in flight so that STOP can
  * wait for the ones that sleep.  begin/end probes run from the loader's
- * write() in process context and need no such check.
+ * write() in process context and need no such check: as in SystemTap,
+ * execname() and pid() there are the loader's ("stapio").
  *
  * exit() in a script becomes stp_request_exit(), which works in any context
  * (kprobe, irq, NMI): it only flips the state and pokes the loader, which
  * answers with STOP; the heavy work happens in the loader's process context.
+ * abort() does the same and also sets stp_abort_requested: no begin, end
+ * or error probe runs after it.
+ *
+ * The loader also tells the module who it is (stp_pid()) and the host's
+ * time zone (tz_gmtoff(), tz_name(), tz_ctime()): the kernel keeps none.
  *
  * Everything here is static: the module is one translation unit.
  */
 #ifndef STP_SESSION_H
 #define STP_SESSION_H
 
+#include <linux/types.h>
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
@@ -45,6 +52,15 @@ enum {
 static atomic_t stp_session_state = ATOMIC_INIT(STP_SESSION_LOADED);
 
 static long stp_target_pid;		/* target(): -x PID or the -c command, 0 if none */
+static atomic_t stp_abort_requested;	/* abort(): skip the remaining begin/end/error probes */
+
+/* stp_pid() (tapset/context.stp) reads the attached loader's tgid. */
+#define STP_HAVE_LOADER_PID 1
+static pid_t stp_loader_pid;		/* tgid of the loader holding .ctl, 0 if none */
+
+/* The host's time zone, from START; the kernel has none of its own. */
+static long stp_tz_gmtoff;		/* seconds east of UTC (tm_gmtoff) */
+static char stp_tz_name[16] = "UTC";	/* its abbreviation (tm_zone) */
 static atomic_t stp_error_count;	/* ERROR messages reported (stp_oob) */
 static atomic64_t stp_skipped_count;	/* probe hits skipped (reentrancy, overload) */
 static atomic64_t stp_dropped_bytes;	/* output bytes lost: buffers full or reentry */
@@ -101,5 +117,14 @@ static inline void stp_probe_skipped(void)
  * Any context, never sleeps, idempotent.  Defined in stp_transport.h.
  */
 static void __maybe_unused stp_request_exit(void);
+
+#ifdef STP_TIMING
+/*
+ * stap -t: stp_probe_run() (stp_context.h) times each handler in cycles
+ * and hands the count to stp_timing_add(); stp_module.h keeps one
+ * statistic per probe and prints SystemTap's "probe hit report" at STOP.
+ */
+static void stp_timing_add(int index, s64 cycles);
+#endif
 
 #endif /* STP_SESSION_H */

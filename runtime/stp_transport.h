@@ -177,7 +177,7 @@ static bool stp_ctl_attached;			/* a loader has .ctl open */
 static bool stp_ctl_detached;			/* ... or left with DETACH */
 static DECLARE_WAIT_QUEUE_HEAD(stp_ctl_wait);
 
-/* Session commands run in order on one workqueue (stp_module.h). */
+/* Stops that no loader asked for run on this workqueue (stp_module.h). */
 static struct workqueue_struct *stp_wq;
 static void stp_auto_stop_fn(struct work_struct *work);
 static DECLARE_WORK(stp_auto_stop_work, stp_auto_stop_fn);

@@ -28,10 +28,12 @@
 
 /* Control message types.  L->M: loader to module, M->L: module to loader. */
 enum stp_msg_type {
-	STP_MSG_START = 1,	/* L->M stp_msg_start: run begin probes, arm the rest */
+	STP_MSG_START = 1,	/* L->M stp_msg_start: run begin probes, arm the rest
+				 * (inside the write(): see stp_module.h) */
 	STP_MSG_STARTED,	/* M->L stp_msg_status: begin done (status < 0: failed) */
 	STP_MSG_EXIT,		/* M->L (no body): the script asked to end; send STOP */
-	STP_MSG_STOP,		/* L->M (no body): disarm, run end probes, flush */
+	STP_MSG_STOP,		/* L->M (no body): disarm, run end probes, flush
+				 * (inside the write(), like START) */
 	STP_MSG_STOPPED,	/* M->L stp_msg_status: end probes done, all output written */
 	STP_MSG_OOB,		/* M->L stp_msg_text: a line for the loader's stderr */
 	STP_MSG_DETACH,		/* L->M (no body): loader leaves, module keeps running (-L) */
@@ -52,7 +54,12 @@ struct stp_msg_start {
 	__s64 target_pid;	/* target() for -x/-c, 0 if none */
 	__u32 flags;		/* STP_START_* */
 	__u32 wire_version;	/* STP_WIRE_VERSION of the loader */
+	/* added after version 1's first cut: a shorter START has no zone */
+	__s32 tz_gmtoff;	/* host's UTC offset, seconds east (tm_gmtoff) */
+	char tz_name[16];	/* host's zone abbreviation (tm_zone), NUL-terminated */
 };
+/* The first cut of START ended at wire_version; the module accepts it. */
+#define STP_MSG_START_MIN_SIZE	__builtin_offsetof(struct stp_msg_start, tz_gmtoff)
 #define STP_START_FLIGHT_RECORDER	0x1	/* overwrite old output when full */
 
 /* STP_MSG_STARTED / STP_MSG_STOPPED body. */

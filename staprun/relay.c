@@ -16,6 +16,12 @@
  *
  * Bulk mode (-b with -o FILE) skips the merge and writes each CPU's text
  * to FILE_cpuN as it comes.
+ *
+ * Output files (-o FILE, -S SIZE[,N]), as SystemTap names them: FILE may
+ * hold strftime(3) conversions, expanded each time a file is opened.  With
+ * -S the name gets a ".K" suffix, K counting from 0; before a record would
+ * take the current file past SIZE MB the next file is started, and with N
+ * the file opened N files earlier is removed, so at most N remain.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,20 +39,32 @@
 #define GAP_WAIT_MS	250		/* how long a missing seq is waited for */
 #define STREAMS_MAX	4096
 
+/* Where text goes: stdout, or a file that -S may rotate. */
+struct outfile {
+	FILE *f;			/* NULL until opened */
+	bool own;			/* ours to fclose (not stdout) */
+	int cpu;			/* bulk mode: the CPU in the name, else -1 */
+	int fnum;			/* -S: the ".K" of the current file */
+	uint64_t size;			/* bytes written to the current file */
+	char **names;			/* -S SIZE,N: the last N names, a ring */
+};
+
 struct stream {
 	int fd;
 	int cpu;
 	unsigned char *buf;
 	size_t start, end, cap;		/* unparsed bytes are [start, end) */
-	FILE *out;			/* bulk mode: this CPU's file */
+	struct outfile out;		/* bulk mode: this CPU's file */
 	bool corrupt;			/* reported once, then data discarded */
 };
 
 struct relay_set {
 	struct stream *s;
 	int n;
-	FILE *out;			/* merged output */
-	bool own_out;			/* out is ours to fclose */
+	struct outfile out;		/* merged output */
+	const char *pattern;		/* -o FILE, or NULL for stdout */
+	uint64_t size_limit;		/* -S: bytes per file, 0: no rotation */
+	int max_files;			/* -S ...,N: files kept, 0: all */
 	bool bulk;
 	uint64_t next_seq;		/* 0: take whatever comes first (attach) */
 	bool in_gap;
@@ -120,7 +138,8 @@ struct relay_set *relay_open_all(const char *dir, int *err)
 	struct relay_set *rs = relay_open_dir(dir, err);
 
 	if (rs) {
-		rs->out = stdout;
+		rs->out.f = stdout;
+		rs->out.cpu = -1;
 		rs->next_seq = 1;
 		verbose(2, "%d output files in %s", rs->n, dir);
 	}
@@ -133,39 +152,154 @@ void relay_join_midstream(struct relay_set *rs)
 	rs->next_seq = 0;
 }
 
+/* The name of @o's next file: FILE through strftime, _cpuN, .K. */
+static int out_name(const struct relay_set *rs, const struct outfile *o,
+		    char *buf, size_t size)
+{
+	char when[4096];
+	const char *base = rs->pattern;
+	size_t n;
+
+	if (strchr(base, '%')) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (!localtime_r(&now, &tm) ||
+		    strftime(when, sizeof(when), base, &tm) == 0) {
+			error("-o %s: the strftime(3) expansion is empty or too long",
+			      base);
+			return -1;
+		}
+		base = when;
+	}
+	n = snprintf(buf, size, "%s", base);
+	if (o->cpu >= 0 && n < size)
+		n += snprintf(buf + n, size - n, "_cpu%d", o->cpu);
+	if (rs->size_limit && n < size)
+		n += snprintf(buf + n, size - n, ".%d", o->fnum);
+	if (n >= size) {
+		error("-o %s: the output file name is too long", rs->pattern);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open @o's file number o->fnum; with -S ...,N remove the one N back. */
+static int out_open(const struct relay_set *rs, struct outfile *o)
+{
+	char name[4096];
+
+	if (out_name(rs, o, name, sizeof(name)))
+		return -1;
+	o->f = fopen(name, "we");
+	if (!o->f) {
+		error("cannot open output file %s: %s", name, strerror(errno));
+		return -1;
+	}
+	o->own = true;
+	o->size = 0;
+	verbose(2, "output to %s", name);
+	if (rs->max_files) {
+		char **slot = &o->names[o->fnum % rs->max_files];
+
+		if (*slot) {
+			verbose(2, "removing %s (-S keeps %d files)", *slot,
+				rs->max_files);
+			if (unlink(*slot) != 0 && errno != ENOENT)
+				warning("cannot remove old output file %s: %s",
+					*slot, strerror(errno));
+			free(*slot);
+		}
+		*slot = xstrdup(name);
+	}
+	return 0;
+}
+
+static int out_close(struct outfile *o)
+{
+	int rc = 0;
+
+	if (o->f && o->own && fclose(o->f) != 0)
+		rc = errno ? -errno : -EIO;
+	o->f = NULL;
+	o->own = false;
+	return rc;
+}
+
+static int out_init(struct relay_set *rs, struct outfile *o, int cpu)
+{
+	o->cpu = cpu;
+	if (rs->max_files) {
+		o->names = xmalloc(rs->max_files * sizeof(*o->names));
+		memset(o->names, 0, rs->max_files * sizeof(*o->names));
+	}
+	return out_open(rs, o);
+}
+
+static void out_free(const struct relay_set *rs, struct outfile *o)
+{
+	int i;
+
+	out_close(o);
+	for (i = 0; o->names && i < rs->max_files; i++)
+		free(o->names[i]);
+	free(o->names);
+	o->names = NULL;
+}
+
+/* -S: a file that would grow past the limit makes way for the next one. */
+static int out_make_room(const struct relay_set *rs, struct outfile *o,
+			 size_t len)
+{
+	int rc;
+
+	if (!rs->size_limit || !o->size || o->size + len <= rs->size_limit)
+		return 0;
+	rc = out_close(o);
+	if (rc) {
+		error("writing output file: %s", strerror(-rc));
+		return rc;
+	}
+	o->fnum++;
+	return out_open(rs, o) ? -EIO : 0;
+}
+
+static int out_write(const struct relay_set *rs, struct outfile *o,
+		     const void *data, size_t len)
+{
+	if (!o->f)
+		return -EIO;	/* rotation failed: the session is stopping */
+	if (out_make_room(rs, o, len))
+		return -EIO;
+	if (len && fwrite(data, 1, len, o->f) != len)
+		return errno ? -errno : -EIO;
+	o->size += len;
+	return 0;
+}
+
 /*
  * relay_set_outputs - where text goes: @outfile (or stdout), or in bulk
- * mode one @outfile_cpuN per CPU.  0 or -1 (message printed).
+ * mode one file per CPU; @size_mb and @max_files are -S (0: none).
+ * 0 or -1 (message printed).
  */
-int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk)
+int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk,
+		      unsigned int size_mb, int max_files)
 {
 	int i;
 
 	if (!outfile)
 		return 0;
+	rs->pattern = outfile;
+	rs->size_limit = (uint64_t)size_mb << 20;
+	rs->max_files = max_files;
 	if (!bulk) {
-		rs->out = fopen(outfile, "we");
-		if (!rs->out) {
-			error("cannot open output file %s: %s", outfile,
-			      strerror(errno));
-			rs->out = stdout;
-			return -1;
-		}
-		rs->own_out = true;
-		return 0;
+		rs->out.f = NULL;
+		return out_init(rs, &rs->out, -1);
 	}
 	rs->bulk = true;
-	for (i = 0; i < rs->n; i++) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s_cpu%d", outfile, rs->s[i].cpu);
-		rs->s[i].out = fopen(path, "we");
-		if (!rs->s[i].out) {
-			error("cannot open output file %s: %s", path,
-			      strerror(errno));
+	for (i = 0; i < rs->n; i++)
+		if (out_init(rs, &rs->s[i].out, rs->s[i].cpu))
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -229,12 +363,14 @@ static const struct stp_rec *stream_peek(struct stream *st)
 	return rec;
 }
 
-static void stream_consume(struct stream *st, FILE *out)
+static int stream_consume(const struct relay_set *rs, struct stream *st,
+			  struct outfile *out)
 {
 	const struct stp_rec *rec = (const struct stp_rec *)(st->buf + st->start);
+	int rc = out_write(rs, out, rec + 1, rec->len);
 
-	fwrite(rec + 1, 1, rec->len, out);
 	st->start += sizeof(*rec) + rec->len;
+	return rc;
 }
 
 static long ms_since(const struct timespec *t)
@@ -247,8 +383,10 @@ static long ms_since(const struct timespec *t)
 }
 
 /* Emit records in seq order for as long as the next one is known. */
-static void relay_merge(struct relay_set *rs, bool final)
+static int relay_merge(struct relay_set *rs, bool final)
 {
+	int rc = 0;
+
 	for (;;) {
 		struct stream *best = NULL;
 		uint64_t best_seq = 0;
@@ -263,26 +401,29 @@ static void relay_merge(struct relay_set *rs, bool final)
 			}
 		}
 		if (!best)
-			return;
+			return rc;
 		if (rs->next_seq && best_seq > rs->next_seq) {
 			if (!final && !rs->in_gap) {
 				rs->in_gap = true;
 				clock_gettime(CLOCK_MONOTONIC, &rs->gap_since);
 			}
 			if (!final && ms_since(&rs->gap_since) < GAP_WAIT_MS)
-				return;
+				return rc;
 			rs->lost += best_seq - rs->next_seq;
 		}
 		rs->in_gap = false;
-		stream_consume(best, rs->out);
+		if (stream_consume(rs, best, &rs->out) && !rc)
+			rc = -EIO;
 		if (best_seq >= rs->next_seq)
 			rs->next_seq = best_seq + 1;
 	}
 }
 
-static int flush_out(FILE *f)
+static int flush_out(struct outfile *o)
 {
-	if (fflush(f) == 0 && !ferror(f))
+	if (!o->f)
+		return -EIO;
+	if (fflush(o->f) == 0 && !ferror(o->f))
 		return 0;
 	return errno ? -errno : -EIO;
 }
@@ -308,14 +449,16 @@ int relay_pump(struct relay_set *rs, bool final)
 			;
 		if (rs->bulk) {
 			while (stream_peek(st))
-				stream_consume(st, st->out);
+				if (stream_consume(rs, st, &st->out) && !rc)
+					rc = -EIO;
 			if (!rc)
-				rc = flush_out(st->out);
+				rc = flush_out(&st->out);
 		}
 	}
 	if (!rs->bulk) {
-		relay_merge(rs, final);
-		rc = flush_out(rs->out);
+		rc = relay_merge(rs, final);
+		if (!rc)
+			rc = flush_out(&rs->out);
 	}
 	return rc;
 }
@@ -333,12 +476,10 @@ void relay_close_all(struct relay_set *rs)
 		return;
 	for (i = 0; i < rs->n; i++) {
 		close(rs->s[i].fd);
-		if (rs->s[i].out)
-			fclose(rs->s[i].out);
+		out_free(rs, &rs->s[i].out);
 		free(rs->s[i].buf);
 	}
-	if (rs->own_out)
-		fclose(rs->out);
+	out_free(rs, &rs->out);
 	free(rs->s);
 	free(rs);
 }

@@ -1,22 +1,31 @@
 /* session.c - run one session over the module's control channel.
  *
- * One poll() loop, no threads and no helper process.  It watches:
+ * One poll() loop in the main thread, and one helper thread.  The loop
+ * watches:
  *   .ctl          messages from the module (STARTED, EXIT, OOB, STOPPED ...)
  *   a signalfd    SIGINT/SIGTERM/SIGHUP stop, SIGQUIT detaches, SIGCHLD
  *   a pidfd       the -x process, whose exit stops the session
  *   trace<N>      output, also read every TICK_MS because relay only
  *                 wakes readers when a sub-buffer fills
+ *   a pipe        results of the commands the helper thread wrote
  * and ends when the module says STOPPED (then the output is drained to the
  * last byte) or when the loader detaches.
  *
- * Signals are blocked from the start of main() and only read here, so a
- * signal at any moment ends in an orderly STOP and removal, never in a
- * module left behind.
+ * The helper thread, named "stapio" like SystemTap's loader process, is the
+ * only writer of .ctl.  The module runs START (begin probes) and STOP (end
+ * probes) inside that write(), in the writer's context (see
+ * runtime/stp_module.h), so the scripts' execname() there is "stapio" and
+ * pid() is ours; meanwhile the main loop keeps reading their output.
+ * Commands reach the thread through a pipe and are written in order.
+ *
+ * Signals are blocked from the start of main() (and so in the thread) and
+ * only read here, so a signal at any moment ends in an orderly STOP and
+ * removal, never in a module left behind.
  *
  * With -c, the command is forked before START and waits on a pipe; it is
  * released once STARTED says the probes are armed, and its exit stops the
- * session.  The module runs START and STOP asynchronously (see
- * runtime/stp_module.h) and in order, so STOP may be sent at any time.
+ * session.  The module serializes START and STOP, so STOP may be sent at
+ * any time.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* pipe2 */
@@ -28,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,7 +46,22 @@
 #include "staprun.h"
 
 #define TICK_MS		100	/* relay polling period */
-#define MAX_POLLFDS	(4 + 4096)
+#define MAX_POLLFDS	(5 + 4096)
+
+/* The stapio thread: writes the commands it is given to .ctl, in order. */
+struct ctl_writer {
+	int ctl;			/* .ctl (shared with the main loop's reads) */
+	int cmd[2];			/* main -> thread: whole messages */
+	int done[2];			/* thread -> main: struct ctl_done each */
+	pthread_t thread;
+	bool running;
+};
+
+/* What became of one command. */
+struct ctl_done {
+	uint32_t type;			/* enum stp_msg_type */
+	int err;			/* 0, or the errno of write() */
+};
 
 struct session {
 	const char *name;
@@ -43,6 +69,7 @@ struct session {
 	int ctl;			/* .ctl, non-blocking */
 	int sfd;			/* signalfd */
 	int pidfd;			/* -x process, or -1 */
+	struct ctl_writer w;		/* the stapio thread */
 	struct relay_set *rs;
 	pid_t child;			/* -c command, or 0 */
 	int child_gate;			/* write end of its start pipe, or -1 */
@@ -100,18 +127,123 @@ static const char *msg_name(uint32_t type)
 	}
 }
 
+/* Full-length read or write on a pipe, retried on EINTR; false at EOF. */
+static bool pipe_io(int fd, void *buf, size_t len, bool out)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+static void *ctl_writer_main(void *arg)
+{
+	struct ctl_writer *w = arg;
+	static char buf[STP_MSG_MAX];
+	struct stp_msg *msg = (struct stp_msg *)buf;
+
+	prctl(PR_SET_NAME, "stapio", 0, 0, 0);
+	while (pipe_io(w->cmd[0], msg, sizeof(*msg), false)) {
+		struct ctl_done d = { msg->type, 0 };
+		ssize_t n;
+
+		if (msg->size < sizeof(*msg) || msg->size > sizeof(buf) ||
+		    !pipe_io(w->cmd[0], msg + 1, msg->size - sizeof(*msg), false))
+			break;	/* cannot happen: the main thread wrote it */
+		do
+			n = write(w->ctl, msg, msg->size);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)msg->size)
+			d.err = n < 0 ? errno : EIO;
+		if (!pipe_io(w->done[1], &d, sizeof(d), true))
+			break;
+	}
+	close(w->done[1]);
+	return NULL;
+}
+
+static int ctl_writer_start(struct ctl_writer *w, int ctl)
+{
+	int rc;
+
+	w->ctl = ctl;
+	if (pipe2(w->cmd, O_CLOEXEC) != 0 || pipe2(w->done, O_CLOEXEC) != 0) {
+		error("cannot create a pipe for the control thread: %s",
+		      strerror(errno));
+		return -1;
+	}
+	fcntl(w->done[0], F_SETFL, O_NONBLOCK);
+	rc = pthread_create(&w->thread, NULL, ctl_writer_main, w);
+	if (rc) {
+		error("cannot start the control thread: %s", strerror(rc));
+		return -1;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Let the thread write what is queued, then wait for it to end. */
+static void ctl_writer_stop(struct ctl_writer *w)
+{
+	if (w->cmd[1] >= 0)
+		close(w->cmd[1]);
+	w->cmd[1] = -1;
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	else if (w->done[1] >= 0)
+		close(w->done[1]);	/* the thread closes it when it ends */
+	w->running = false;
+	w->done[1] = -1;
+	if (w->cmd[0] >= 0)
+		close(w->cmd[0]);
+	w->cmd[0] = -1;
+}
+
+/* In a forked child: the thread's pipes are not the child's business. */
+static void ctl_writer_forget(struct ctl_writer *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (w->cmd[i] >= 0)
+			close(w->cmd[i]);
+		if (w->done[i] >= 0)
+			close(w->done[i]);
+	}
+}
+
 static int ctl_send(struct session *s, struct stp_msg *msg)
 {
-	ssize_t n;
-
 	verbose(2, "sending %s", msg_name(msg->type));
-	n = write(s->ctl, msg, msg->size);
-	if (n == (ssize_t)msg->size)
+	if (s->w.cmd[1] >= 0 && pipe_io(s->w.cmd[1], msg, msg->size, true))
 		return 0;
 	error("cannot send %s to module %s: %s", msg_name(msg->type), s->name,
-	      n < 0 ? strerror(errno) : "short write");
+	      "the control thread is gone");
 	s->abort = true;
 	return -1;
+}
+
+/* Results of the commands written so far: a failed write ends the session. */
+static void handle_done(struct session *s)
+{
+	struct ctl_done d;
+
+	while (read(s->w.done[0], &d, sizeof(d)) == sizeof(d)) {
+		if (!d.err)
+			continue;
+		error("cannot send %s to module %s: %s", msg_name(d.type),
+		      s->name, strerror(d.err));
+		s->abort = true;
+	}
 }
 
 static int send_simple(struct session *s, uint32_t type)
@@ -119,6 +251,19 @@ static int send_simple(struct session *s, uint32_t type)
 	struct stp_msg m = { sizeof(m), type };
 
 	return ctl_send(s, &m);
+}
+
+/* The host's time zone now, for tz_gmtoff(), tz_name() and tz_ctime(). */
+static void host_zone(struct stp_msg_start *m)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return;
+	m->tz_gmtoff = tm.tm_gmtoff;
+	snprintf(m->tz_name, sizeof(m->tz_name), "%s",
+		 tm.tm_zone ? tm.tm_zone : "");
 }
 
 static int send_start(struct session *s, long target)
@@ -130,6 +275,7 @@ static int send_start(struct session *s, long target)
 		.wire_version = STP_WIRE_VERSION,
 	};
 
+	host_zone(&m);
 	return ctl_send(s, &m.hdr);
 }
 
@@ -164,6 +310,7 @@ static int child_spawn(struct session *s, const char *cmd)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		ctl_writer_forget(&s->w);	/* or the thread never sees EOF */
 		close(gate[1]);
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);	/* the session never started */
@@ -375,6 +522,7 @@ static void session_step(struct session *s)
 
 	pfd[n++] = (struct pollfd){ .fd = s->ctl, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = s->w.done[0], .events = POLLIN };
 	if (s->pidfd >= 0) {
 		pid_slot = n;
 		pfd[n++] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
@@ -399,6 +547,7 @@ static void session_step(struct session *s)
 		return;
 	}
 	handle_signals(s);
+	handle_done(s);
 	handle_ctl(s);
 	if (pid_slot >= 0 && (pfd[pid_slot].revents & POLLIN)) {
 		verbose(1, "target process %ld exited", opt.target_pid);
@@ -485,6 +634,11 @@ static void session_close(struct session *s)
 {
 	if (s->child_gate >= 0)
 		close(s->child_gate);	/* an unreleased command just exits */
+	ctl_writer_stop(&s->w);
+	if (s->w.done[0] >= 0) {
+		handle_done(s);		/* a late DETACH or STOP that failed */
+		close(s->w.done[0]);
+	}
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sfd >= 0)
@@ -507,6 +661,7 @@ int session_run(const char *name, const char *debugfs, enum session_mode mode,
 	struct session s = {
 		.name = name, .mode = mode, .ctl = -1, .sfd = -1, .pidfd = -1,
 		.child_gate = -1, .res = res,
+		.w = { .cmd = { -1, -1 }, .done = { -1, -1 } },
 	};
 	sigset_t set = handled_signals();
 	char dir[4096];
@@ -523,7 +678,8 @@ int session_run(const char *name, const char *debugfs, enum session_mode mode,
 			      name, dir, strerror(-err));
 			goto fail;
 		}
-		if (relay_set_outputs(s.rs, opt.outfile, opt.bulk))
+		if (relay_set_outputs(s.rs, opt.outfile, opt.bulk, opt.fsize_mb,
+				      opt.fnum_max))
 			goto fail;
 	}
 	s.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -539,6 +695,8 @@ int session_run(const char *name, const char *debugfs, enum session_mode mode,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s.deadline);
 	s.deadline.tv_sec += opt.timeout_s;
+	if (ctl_writer_start(&s.w, s.ctl))
+		goto fail;
 	if (session_begin(&s))
 		goto fail;
 
@@ -551,10 +709,9 @@ int session_run(const char *name, const char *debugfs, enum session_mode mode,
 		    (s.detach_wanted || opt.load_only)) {
 			if (send_simple(&s, STP_MSG_DETACH) == 0) {
 				res->leave_loaded = true;
-				fprintf(stderr, "staprun: module %s keeps running; "
-					"'staprun -A %s' reattaches, "
-					"'staprun -d %s' removes it\n",
-					name, name, name);
+				fprintf(stderr, "\nDisconnecting from systemtap module.\n"
+					"To reconnect, type \"staprun -A %s\"\n",
+					name);
 			}
 			break;
 		}

@@ -118,7 +118,11 @@ static void usage(FILE *f)
 "  -c CMD      run CMD (via /bin/sh) once probes are armed; target() is its\n"
 "              pid; the session ends when CMD exits\n"
 "  -x PID      target() is PID; the session ends when PID exits\n"
-"  -o FILE     write output to FILE instead of stdout\n"
+"  -o FILE     write output to FILE instead of stdout; strftime(3)\n"
+"              conversions (%%Y, %%H ...) in FILE are expanded\n"
+"  -S SIZE[,N] with -o: switch to the next file FILE.1, FILE.2 ... (the\n"
+"              first is FILE.0) before one grows past SIZE MB; keep only\n"
+"              the last N files\n"
 "  -b MB       output buffer size per CPU, 1-4095 MB (also -s MB)\n"
 "  -b          bulk mode: with -o FILE, one file FILE_cpuN per CPU\n"
 "  -T SECS     stop the session after SECS seconds\n"
@@ -126,7 +130,8 @@ static void usage(FILE *f)
 "              flight-recorder mode (newest output kept)\n"
 "  -A          attach to the already loaded module NAME\n"
 "  -d          stop and remove the loaded module NAME\n"
-"  -D          run in the background (needs -o); prints its pid\n"
+"  -D          run in the background (needs -o); prints its pid; with -S\n"
+"              this is SystemTap's file flight recorder (stap -F -o FILE)\n"
 "\n"
 "SIGINT, SIGTERM and SIGHUP stop the session; SIGQUIT detaches from it.\n",
 		progname);
@@ -172,6 +177,10 @@ static void check_options(void)
 		error("-c and -x cannot be used together");
 		exit(1);
 	}
+	if (opt.fsize_mb && !opt.outfile) {
+		error("-S needs -o FILE (it limits the size of the output files)");
+		exit(1);
+	}
 	if (opt.daemon && !opt.outfile) {
 		error("-D needs -o FILE (a background staprun has no terminal)");
 		exit(1);
@@ -182,6 +191,31 @@ static void check_options(void)
 	}
 	if (opt.bulk && !opt.outfile)
 		verbose(1, "-b without -o: output is merged to stdout");
+}
+
+/* -S SIZE[,N]: MB per output file, and how many files to keep. */
+static void parse_fsize(const char *arg)
+{
+	long size, n = 0;
+	char *end;
+
+	errno = 0;
+	size = strtol(arg, &end, 10);
+	if (!errno && end != arg && *end == ',') {
+		const char *num = end + 1;
+
+		n = strtol(num, &end, 10);
+		if (end == num || n < 1)
+			errno = EINVAL;
+	}
+	if (errno || end == arg || *end || size < 1 || size > 1048576 ||
+	    n > 1000000) {
+		error("-S: '%s' is not SIZE[,N] with SIZE from 1 to 1048576 (MB) "
+		      "and N from 1 to 1000000", arg);
+		exit(1);
+	}
+	opt.fsize_mb = size;
+	opt.fnum_max = n;
 }
 
 /*
@@ -195,7 +229,7 @@ static void parse_options(int argc, char **argv)
 
 	if (getenv("SYSTEMTAP_VERBOSE"))
 		opt.verbose = atoi(getenv("SYSTEMTAP_VERBOSE"));
-	while ((c = getopt(argc, argv, "+vVhwuc:x:o:b::s:T:LAdD")) != -1) {
+	while ((c = getopt(argc, argv, "+vVhwuc:x:o:b::s:S:T:LAdD")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose++;
@@ -231,6 +265,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 's':
 			opt.bufsize_mb = parse_number("-s", optarg, 1, 4095);
+			break;
+		case 'S':
+			parse_fsize(optarg);
 			break;
 		case 'T':
 			opt.timeout_s = parse_number("-T", optarg, 1, 100000000);

@@ -29,14 +29,16 @@ struct options {
 	bool no_warnings;		/* -w: drop WARNING lines from the module */
 	const char *command;		/* -c CMD */
 	long target_pid;		/* -x PID */
-	const char *outfile;		/* -o FILE */
+	const char *outfile;		/* -o FILE, strftime(3) conversions allowed */
+	unsigned int fsize_mb;		/* -S SIZE: MB per output file, 0: one file */
+	int fnum_max;			/* -S SIZE,N: output files kept, 0: all */
 	bool bulk;			/* -b without a number: per-CPU output */
 	unsigned int bufsize_mb;	/* -b MB or -s MB, 0: the module's default */
 	long timeout_s;			/* -T SECS, 0: none */
 	bool load_only;			/* -L: start, detach, leave it running */
 	bool attach;			/* -A: attach to a loaded module */
 	bool delete;			/* -d: stop and remove a loaded module */
-	bool daemon;			/* -D: run in the background */
+	bool daemon;			/* -D: run in the background (needs -o) */
 	const char *module;		/* MODULE.ko or NAME */
 	char **modargs;			/* global=value ... */
 	int n_modargs;
@@ -78,7 +80,8 @@ struct relay_set;
 
 struct relay_set *relay_open_all(const char *dir, int *err);
 void relay_join_midstream(struct relay_set *rs);
-int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk);
+int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk,
+		      unsigned int size_mb, int max_files);
 int relay_fill_pollfds(struct relay_set *rs, struct pollfd *pfd, int max);
 int relay_pump(struct relay_set *rs, bool final);	/* 0, or -errno on output */
 void relay_close_all(struct relay_set *rs);
