@@ -37,4 +37,41 @@ static noinline uint64_t stp_kread(struct stp_context *c, uint64_t addr, int siz
 	}
 }
 
+/* Pretty printing ($$parms, $var$): a read that fails prints as 0. */
+#define stp_pp_read(c, expr) ({						\
+		int64_t __v = (expr);					\
+		if (unlikely((c)->last_error)) {			\
+			stp_error_clear(c);				\
+			__v = 0;					\
+		}							\
+		__v;							\
+	})
+
+/* A char pointer or array as a quoted string; the address if unreadable. */
+static void stp_pp_string(struct stp_out *o, uint64_t addr)
+{
+	char buf[128];
+	size_t i;
+	bool user = addr < TASK_SIZE_MAX;
+
+	for (i = 0; i < sizeof(buf) - 1; i++) {
+		long rc = user ? copy_from_user_nofault(&buf[i], (const void __user *)(uintptr_t)(addr + i), 1)
+			       : copy_from_kernel_nofault(&buf[i], (const void *)(uintptr_t)(addr + i), 1);
+
+		if (rc) {
+			if (i == 0) {
+				stp_fmt_long(o, addr, STP_FMT_ALT, -1, -1, 'x');
+				return;
+			}
+			break;
+		}
+		if (!buf[i])
+			break;
+	}
+	buf[i] = '\0';
+	stp_out_lit(o, "\"", 1);
+	stp_fmt_str(o, buf, STP_FMT_ALT, -1, -1);
+	stp_out_lit(o, "\"", 1);
+}
+
 #endif /* STP_DEREF_H */

@@ -163,10 +163,6 @@ static void stp_fmt_str(struct stp_out *o, const char *s, unsigned int flags, in
 {
 	int n = strlen(s);
 
-	if (flags & STP_FMT_ALT) {
-		stp_fmt_str_escaped(o, s, prec);
-		return;
-	}
 
 	if (prec >= 0 && n > prec)
 		n = prec;
@@ -200,9 +196,7 @@ static void stp_fmt_number(struct stp_out *o, uint64_t mag, bool neg, unsigned i
 	char sign = 0;
 	int nd, zeros = 0, plen = prefix ? strlen(prefix) : 0, total;
 
-	nd = stp_digits(digits, mag, base, upper);
-	if (prec == 0 && mag == 0)
-		nd = 0;
+	nd = stp_digits(digits, mag, base, upper);	/* SystemTap prints 0 even for %.0d */
 	if (neg)
 		sign = '-';
 	else if (flags & STP_FMT_PLUS)
@@ -243,16 +237,14 @@ static void stp_fmt_long(struct stp_out *o, int64_t v, unsigned int flags, int w
 	case 'x':
 	case 'X':
 		stp_fmt_number(o, u, false, flags & ~(STP_FMT_PLUS | STP_FMT_SPACE), width, prec, 16,
-			       conv == 'X', (flags & STP_FMT_ALT) && u ? (conv == 'X' ? "0X" : "0x") : NULL);
+			       conv == 'X', (flags & STP_FMT_ALT) ? (conv == 'X' ? "0X" : "0x") : NULL);
 		break;
 	case 'o':
 		stp_fmt_number(o, u, false, flags & ~(STP_FMT_PLUS | STP_FMT_SPACE), width, prec, 8, false,
-			       (flags & STP_FMT_ALT) && u ? "0" : NULL);
+			       (flags & STP_FMT_ALT) ? "0" : NULL);
 		break;
 	case 'p':
-		if (width < 0)
-			width = 18;
-		stp_fmt_number(o, u, false, STP_FMT_ZERO | (flags & STP_FMT_LEFT), width, -1, 16, false, "0x");
+		stp_fmt_number(o, u, false, flags & (STP_FMT_LEFT | STP_FMT_ZERO), width, prec, 16, false, "0x");
 		break;
 	case 'c': {
 		char ch = (char)v;

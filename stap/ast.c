@@ -185,14 +185,13 @@ Vec *parse_format(const char *fmt, const char **err)
 		FmtSpec *c = xalloc(sizeof *c);
 		c->kind = FS_CONV;
 		c->width = c->prec = -1;
-		for (;; p++) {
-			if (*p == '-') c->flags |= FMT_LEFT;
-			else if (*p == '+') c->flags |= FMT_PLUS;
-			else if (*p == ' ') c->flags |= FMT_SPACE;
-			else if (*p == '#') c->flags |= FMT_ALT;
-			else if (*p == '0') c->flags |= FMT_ZERO;
-			else break;
-		}
+		/* SystemTap accepts one of - + space #, then an optional 0 */
+		if (*p == '-') c->flags |= FMT_LEFT, p++;
+		else if (*p == '+') c->flags |= FMT_PLUS, p++;
+		else if (*p == ' ') c->flags |= FMT_SPACE, p++;
+		else if (*p == '#') c->flags |= FMT_ALT, p++;
+		if (*p == '0')
+			c->flags |= FMT_ZERO, p++;
 		if (*p == '*') {
 			c->width = -2;
 			p++;
@@ -208,7 +207,7 @@ Vec *parse_format(const char *fmt, const char **err)
 				c->prec = (int)strtol(p, (char **)&p, 10);
 			}
 		}
-		while (*p == 'l' || *p == 'h' || *p == 'L' || *p == 'j' || *p == 'z' || *p == 'q')
+		if (*p == 'l')
 			p++;
 		if (!*p || !strchr("diouxXscpbmM", *p)) {
 			*err = "invalid or missing conversion specifier";
@@ -708,12 +707,35 @@ Node *ast_index(Tok *name, Vec *keys)
 	return n;
 }
 
+/* The token after t in the filtered token stream. */
+static Tok *tok_after(ParseCtx *ctx, const Tok *t)
+{
+	for (int i = 0; i + 1 < ctx->toks->len; i++)
+		if (vec_get(ctx->toks, i) == t)
+			return vec_get(ctx->toks, i + 1);
+	return (Tok *)t;
+}
+
 Node *ast_call(ParseCtx *ctx, Tok *name, Vec *args)
 {
 	Node *n = new_node(is_print_family(name->text) ? N_PRINT : N_CALL, name);
 	n->name = name->text;
 	vec_foreach(args, i)
 		vec_push(&n->args, vec_get(args, i));
+	/* printf formats are checked as they are parsed, as SystemTap does */
+	if (n->kind == N_PRINT && str_endswith(n->name, "printf") && n->args.len) {
+		Node *f = vec_get(&n->args, 0);
+		if (f->kind == N_STR) {
+			const char *err;
+			Vec *v = parse_format(f->str, &err);
+			if (err) {
+				parse_error_tok(tok_after(ctx, f->tok), "%s", err);
+				ctx->failed = true;
+			} else {
+				n->fmt = *v;
+			}
+		}
+	}
 	return n;
 }
 

@@ -286,6 +286,10 @@ static void resolve_expr(Scope *sc, Node *n)
 	case N_STATADD:
 		resolve_expr(sc, n->lhs);
 		resolve_expr(sc, n->rhs);
+		/* the probe's family says whether its target variable is writable */
+		if (n->kind == N_ASSIGN && n->lhs->kind == N_TARGET && sc->probe &&
+		    sc->probe->family->target_store)
+			sc->probe->family->target_store(S, sc->probe, n->lhs, n->op, NULL, NULL);
 		break;
 	case N_TERNARY:
 		resolve_expr(sc, n->cond);
@@ -562,7 +566,7 @@ static Type infer_print(Node *n)
 			int need = 1 + (fs->width == -2) + (fs->prec == -2);
 			for (int k = 0; k < need; k++, arg++) {
 				if (arg >= n->args.len) {
-					error_tok(n->tok, "too few arguments to %s", name);
+					error_tok(n->tok, "Wrong number of args to formatted print operator");
 					return n->type;
 				}
 				Type want = (k < need - 1 || fs->conv != 's') ? TY_LONG : TY_STRING;
@@ -570,7 +574,7 @@ static Type infer_print(Node *n)
 			}
 		}
 		if (arg < n->args.len)
-			error_tok(((Node *)vec_get(&n->args, arg))->tok, "too many arguments to %s", name);
+			error_tok(n->tok, "Wrong number of args to formatted print operator");
 		return n->type;
 	}
 	int first = 0;
@@ -687,6 +691,10 @@ static Type infer(Node *n, Type want)
 			if (l == TY_STATS || r == TY_STATS)
 				error_tok(n->tok, "cannot compare statistics");
 			return set_type(n, TY_LONG);
+		}
+		if (n->op == OP_SHRU && !final_round) {
+			error_tok(NULL, "unsupported binary operator >>>");
+			return TY_UNKNOWN;
 		}
 		expect(n->lhs, TY_LONG);
 		expect(n->rhs, TY_LONG);
@@ -939,6 +947,8 @@ static const char *alias_text(Probe *alias)
 	return xstrdup(buf_cstr(&b));
 }
 
+static void expand_builtin(ProbePoint *pp, Vec *out);
+
 /* Expand pp through aliases; returns true if any alias matched. */
 static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
 			   Vec *chain, int depth, int *found)
@@ -965,7 +975,10 @@ static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *
 							exact_exists = true;
 					}
 				}
-				if (exact_exists)
+				/* ... or a built-in point is the whole of pp (timer.profile.tick) */
+				Vec builtin = {0};
+				expand_builtin(pp, &builtin);
+				if (exact_exists || builtin.len)
 					continue;
 			}
 			any = true;

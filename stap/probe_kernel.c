@@ -99,6 +99,16 @@ static const char *dummy_index(Node *n, void *arg)
 	return "0";
 }
 
+bool target_is_pretty(const Node *n)
+{
+	if (str_startswith(n->name, "$$"))
+		return true;
+	vec_foreach(&n->comps, i)
+		if (((Comp *)vec_get(&n->comps, i))->kind == COMP_PRETTY)
+			return true;
+	return false;
+}
+
 static void target_kernel(Session *s, DProbe *d, Node *n)
 {
 	KData *kd = d->fdata;
@@ -106,9 +116,12 @@ static void target_kernel(Session *s, DProbe *d, Node *n)
 		error_tok(n->tok, "this kind of target expression is not supported yet");
 		return;
 	}
-	if (str_eq(n->name, "$$vars") || str_eq(n->name, "$$parms") || str_eq(n->name, "$$locals") ||
-	    str_eq(n->name, "$$return")) {
-		error_tok(n->tok, "$$vars/$$parms/$$locals are not supported yet");
+	if (target_is_pretty(n)) {
+		const char *code;
+		const char *err = dw_pretty_code(s, kd->func, kd->func->low_pc, kd->ret, n, &code);
+		if (err)
+			error_tok(n->tok, "%s", err);
+		n->type = TY_STRING;
 		return;
 	}
 	const char *code;
@@ -130,9 +143,19 @@ static void target_kernel(Session *s, DProbe *d, Node *n)
 static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 {
 	KData *kd = d->fdata;
-	(void)gen;
 	if (n->aux && str_eq(n->aux, "skip"))
 		return "((int64_t)0)";
+	if (target_is_pretty(n)) {
+		const char *body;
+		const char *err = dw_pretty_code(s, kd->func, kd->func->low_pc, kd->ret, n, &body);
+		if (err) {
+			error_tok(n->tok, "%s", err);
+			return "\"\"";
+		}
+		const char *buf = translate_string_temp(gen);
+		return xsprintf("({ struct stp_out o; stp_out_init_str(&o, %s, MAXSTRINGLEN);\n%s%s; })",
+				buf, body, buf);
+	}
 	const char *code;
 	const char *(*index_expr)(Node *, void *) = translate_index_hook();
 	(void)index_expr;

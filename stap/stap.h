@@ -433,6 +433,12 @@ struct Family {
 	void (*target)(Session *s, DProbe *d, Node *n);
 	/* Pass 3: the C expression for target variable n. */
 	const char *(*target_code)(Session *s, DProbe *d, Node *n, void *gen);
+	/* An assignment `n op value` to a target variable: in pass 2 (gen
+	 * NULL) report an error if n is not writable that way; in pass 3 the
+	 * C statement storing value (C of n's type).  NULL: not writable. */
+	const char *(*target_store)(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen);
+	/* -L: " $name:type ..." after the probe point, or NULL. */
+	void (*list_vars)(Session *s, DProbe *d, Buf *out);
 	/* Emit everything at file scope after the probe handlers.  Families
 	 * with `registers` define stp_fam_NAME_register(void) (0 or -errno,
 	 * undoing itself on failure) and stp_fam_NAME_unregister(void). */
@@ -443,6 +449,7 @@ struct Family {
 extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
 extern const Family family_kernel, family_kprobe;
+extern const Family family_trace, family_perf, family_profile, family_procfs;
 void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
 void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
 const Family *family_for(Session *s, DProbe *d);
@@ -467,9 +474,30 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
 uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
 uint64_t dw_stext(void);
+/* ---- tracepoints (probe_trace.c) */
+typedef struct DwTracepoint {
+	const char *system;		/* TRACE_SYSTEM: "sched" */
+	const char *name;		/* "sched_switch" */
+	DwFunc *iter;			/* __traceiter_NAME(void *__data, args...) */
+} DwTracepoint;
+typedef struct DwParam {
+	const char *name;
+	const char *type;		/* SystemTap's spelling: "struct task_struct*" */
+	bool scalar;			/* integer, enum or pointer of at most 8 bytes */
+} DwParam;
+Vec *dw_tracepoints(Session *s);	/* DwTracepoint* of vmlinux, by system then name */
+void dw_params(Session *s, DwFunc *f, Vec *out);	/* DwParam* in order */
+/* C for parameter `index` of f, held as the uint64_t C expression `value`,
+ * then n's member chain; NULL or an error. */
+const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, Node *n,
+			  const char *(*index_expr)(Node *, void *), void *arg, const char **code);
 /* C code reading target variable n ($name->chain) at pc; NULL or an error. */
 const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
 			   const char *(*index_expr)(Node *, void *), void *arg, const char **code);
+
+/* $$vars/$$parms/$$locals/$$return and $var$: statements formatting into `o`. */
+const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n, const char **code);
+bool target_is_pretty(const Node *n);	/* probe_kernel.c */
 
 /* ================================================================ translate.c */
 
@@ -478,6 +506,7 @@ int translate(Session *s);		/* pass 3: writes s->c_file */
 const char *(*translate_index_hook(void))(Node *, void *);
 /* For families: n is read at the call of a .return probe; its C there. */
 const char *translate_entry_slot(DProbe *d, Node *n);
+const char *translate_string_temp(void *gen);	/* a MAXSTRINGLEN temporary */
 
 /* ================================================================ build.c, kernel.c */
 

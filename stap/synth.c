@@ -60,12 +60,12 @@ static const char *key_fmt(Var *v)
 {
 	Buf b = {0};
 	for (int i = 0; i < v->arity; i++)
-		buf_puts(&b, i ? (v->key_types[i] == TY_STRING ? ",\"%#s\"" : ",%#lld")
-			       : (v->key_types[i] == TY_STRING ? "\"%#s\"" : "%#lld"));
+		buf_puts(&b, i ? (v->key_types[i] == TY_STRING ? ",\"%s\"" : ",%d")
+			       : (v->key_types[i] == TY_STRING ? "\"%s\"" : "%d"));
 	return xstrdup(buf_cstr(&b));
 }
 
-static const char *stat_fmt = "@count=%#lld @min=%#lld @max=%#lld @sum=%#lld @avg=%#lld\n";
+static const char *stat_fmt = "@count=%d @min=%d @max=%d @sum=%d @avg=%d\n";
 
 static void stat_args(const Tok *at, Vec *args, Node *(*target)(const Tok *, Var *, void *), Var *v, void *ctx)
 {
@@ -106,8 +106,8 @@ static Node *display(Var *v)
 	if (v->arity <= 0) {
 		Vec args = {0};
 		vec_push(&args, sym(at, v->name));
-		const char *fmt = v->type == TY_STRING ? xsprintf("%s=\"%%#s\"\n", v->name)
-						       : xsprintf("%s=%%lld\n", v->name);
+		const char *fmt = v->type == TY_STRING ? xsprintf("%s=\"%%s\"\n", v->name)
+						       : xsprintf("%s=%%d\n", v->name);
 		vec_push(&block->stmts, printf_node(at, fmt, &args));
 		return block;
 	}
@@ -130,7 +130,7 @@ static Node *display(Var *v)
 	} else {
 		fe->value = sym(at, "__val");
 		vec_push(&args, sym(at, "__val"));
-		body = printf_node(at, xsprintf(v->type == TY_STRING ? "%s[%s]=\"%%#s\"\n" : "%s[%s]=%%lld\n",
+		body = printf_node(at, xsprintf(v->type == TY_STRING ? "%s[%s]=\"%%s\"\n" : "%s[%s]=%%d\n",
 						v->name, key_fmt(v)), &args);
 	}
 	Node *loop = new_node(N_FOREACH, stok(at, T_KEYWORD, K_FOREACH, "foreach"));

@@ -18,6 +18,7 @@
  * the function or probe, or a catch block).
  */
 #include "ast.h"
+#include "regex.h"	/* regex */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -315,6 +316,13 @@ static const char *gen_assign(Gen *g, Node *n)
 		}
 		gen_map_set(g, v, key, t, false, n->tok);
 		return t;
+	}
+	if (lhs->kind == N_TARGET && g->probe->family->target_store) {
+		const char *r = str ? gen_expr(g, n->rhs) : gen_long_temp(g, n->rhs);
+		const char *st = g->probe->family->target_store(g->s, g->probe, lhs, n->op, r, g);
+		if (st)
+			emit(g, "%s;", st);
+		return r;
 	}
 	error_tok(n->tok, "assignment to this target is not supported yet");
 	return "0";
@@ -723,9 +731,18 @@ static const char *gen_expr(Gen *g, Node *n)
 		return "((int64_t)0)";
 	case N_CONST:
 		return xsprintf("((int64_t)(%s))", n->str);
-	case N_REGEX:
-		error_tok(n->tok, "regular expression matching is not supported yet");
-		return "0";
+	case N_REGEX: {	/* regex: runtime/stp_regex.h, programs from regex.c */
+		const char *err;
+		const char *re = regex_use(n->str, &err);
+		if (!re) {
+			error_tok(n->rhs->tok, "%s", err);
+			return "0";
+		}
+		const char *subject = gen_expr(g, n->lhs);
+		const char *t = ltemp(g);	/* matched() sees this match from here on */
+		emit(g, "%s = stp_regex_match(&%s, %s);", t, re, subject);
+		return n->op == OP_NMATCH ? xsprintf("(int64_t)!%s", t) : t;
+	}
 	case N_TARGET:
 	case N_CAST:
 	case N_ATVAR: {
@@ -734,6 +751,8 @@ static const char *gen_expr(Gen *g, Node *n)
 			return "0";
 		}
 		const char *code = g->probe->family->target_code(g->s, g->probe, n, g);
+		if (is_string(n))
+			return code;	/* pretty printing: never faults */
 		const char *t = ltemp(g);
 		emit(g, "%s = %s;", t, code);
 		emit(g, "if (unlikely(c->last_error)) {");
@@ -753,6 +772,11 @@ const char *translate_entry_slot(DProbe *d, Node *n)
 	int slot = d->entry_exprs.len;
 	vec_push(&d->entry_exprs, n);
 	return xsprintf("((int64_t *)c->entry_data)[%d]", slot);
+}
+
+const char *translate_string_temp(void *gen)
+{
+	return stemp(gen);
 }
 
 static const char *index_cb(Node *n, void *gen)
@@ -1425,6 +1449,8 @@ static void emit_lifecycle(Session *s, Buf *b)
 	buf_puts(b, "static int stp_gen_init(void)\n{\n\tint rc = stp_runtime_init(stp_frame_size);\n\n"
 		    "\tif (rc)\n\t\treturn rc;\n");
 	buf_printf(b, "\tstp_locks_init(stp_global_locks, %d);\n", s->used_globals.len);
+	if (regex_init_code())	/* regex */
+		buf_puts(b, regex_init_code());
 	vec_foreach(&s->used_globals, i) {
 		Var *v = vec_get(&s->used_globals, i);
 		if (v->arity > 0) {
@@ -1500,6 +1526,8 @@ static void emit_exit_hook(Session *s, Buf *b)
 		else if (v->type == TY_STATS)
 			buf_printf(b, "\tstp_stat_free(stp_g_%s);\n\tstp_g_%s = NULL;\n", v->name, v->name);
 	}
+	if (regex_exit_code())	/* regex */
+		buf_puts(b, regex_exit_code());
 	buf_puts(b, "\tstp_runtime_exit();\n}\n\n");
 }
 
@@ -1559,6 +1587,7 @@ int translate(Session *s)
 		gen_probe(s, &frames, &code, vec_get(&s->probes, i));
 	if (g_errors > errs)
 		return 1;
+	regex_emit_defs(&globals);	/* regex: programs precede the code */
 
 	/* union of frames */
 	buf_puts(&frames, "union stp_frame {\n");
