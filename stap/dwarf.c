@@ -898,6 +898,8 @@ static const char *chain_step(Chain *ch, Comp *c, const char *(*index_expr)(Node
 		ch->is_member = true;
 		return NULL;
 	}
+	if (c->kind == COMP_EXPR_INDEX && !index_expr)
+		return "a computed index is not supported here";
 	if (c->kind == COMP_INDEX || c->kind == COMP_EXPR_INDEX) {
 		const char *idx = c->kind == COMP_INDEX ? xsprintf("%lld", (long long)c->index) : index_expr(c->expr, arg);
 		Dwarf_Die et, pet;
@@ -1012,8 +1014,6 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 	}
 	vec_foreach(&n->comps, i) {
 		Comp *c = vec_get(&n->comps, i);
-		if (c->kind == COMP_PRETTY)
-			return "pretty printing ($, $$) is not supported yet";
 		const char *err = chain_step(&ch, c, index_expr, arg);
 		if (err)
 			return err;
@@ -1028,6 +1028,403 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 	}
 	if (tag == DW_TAG_array_type) {
 		*code = xsprintf("(int64_t)%s", ch.loc.expr);
+		return NULL;
+	}
+	*code = as_value(&ch);
+	return NULL;
+}
+
+/* ================================================================ pretty printing */
+
+/* $$vars, $$parms, $$locals, $$return and $var$ / $var$$ become code that
+ * formats into the stp_out `o` (declared by the caller), in SystemTap's
+ * layout:
+ *   $$parms      "a=0x1 b=0xffff8880..."  (%#llx; "?" when unavailable,
+ *                "{...}" for aggregates held by value)
+ *   $$parms$     values by type: %lld / %llu, strings quoted, structs
+ *                by value expanded one level; $$ two levels
+ *   $p$          "{.a=1, .b=0x..., .s={...}}" for a pointer to a struct
+ */
+
+typedef struct Pretty {
+	Buf *b;			/* C statements */
+	int depth;		/* levels of structs still to expand */
+	int nest;		/* recursion guard */
+} Pretty;
+
+static void pp_lit(Pretty *p, const char *text)
+{
+	size_t n = strlen(text);
+	buf_printf(p->b, "stp_out_lit(&o, \"");
+	for (const char *q = text; *q; q++) {
+		if (*q == '"' || *q == '\\')
+			buf_putc(p->b, '\\');
+		buf_putc(p->b, *q);
+	}
+	buf_printf(p->b, "\", %zu);\n", n);
+}
+
+static bool type_signed(Dwarf_Die *t)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word enc = 0;
+	if (dwarf_tag(t) != DW_TAG_base_type || !dwarf_attr(t, DW_AT_encoding, &a))
+		return false;
+	dwarf_formudata(&a, &enc);
+	return enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+}
+
+static bool is_char_type(Dwarf_Die *t)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word enc = 0;
+	Dwarf_Word size = 0;
+	if (dwarf_tag(t) != DW_TAG_base_type || !dwarf_attr(t, DW_AT_encoding, &a))
+		return false;
+	dwarf_formudata(&a, &enc);
+	dwarf_aggregate_size(t, &size);
+	return size == 1 && (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
+}
+
+/* Print a value of (peeled) type t held at address `addr` (a C expression). */
+static void pp_value_at(Pretty *p, Dwarf_Die *t, const char *addr, Dwarf_Die *member);
+
+static void pp_struct(Pretty *p, Dwarf_Die *t, const char *addr)
+{
+	if (p->depth <= 0 || p->nest > 6) {
+		pp_lit(p, "{...}");
+		return;
+	}
+	p->depth--;
+	p->nest++;
+	pp_lit(p, "{");
+	Dwarf_Die child;
+	bool first = true;
+	if (dwarf_child(t, &child) == 0) {
+		do {
+			if (dwarf_tag(&child) != DW_TAG_member)
+				continue;
+			Dwarf_Word off = 0;
+			Dwarf_Attribute a;
+			if (dwarf_attr_integrate(&child, DW_AT_data_member_location, &a))
+				dwarf_formudata(&a, &off);
+			Dwarf_Die mt, pt;
+			if (!die_type(&child, &mt) || !peel(&mt, &pt))
+				continue;
+			const char *name = dwarf_diename(&child);
+			pp_lit(p, xsprintf("%s.%s=", first ? "" : ", ", name ? name : ""));
+			first = false;
+			pp_value_at(p, &pt, xsprintf("(%s + %llu)", addr, (unsigned long long)off), &child);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	pp_lit(p, "}");
+	p->depth++;
+	p->nest--;
+}
+
+static void pp_scalar(Pretty *p, Dwarf_Die *t, const char *value, bool pretty)
+{
+	int tag = dwarf_tag(t);
+	if (!pretty) {
+		buf_printf(p->b, "stp_fmt_long(&o, %s, STP_FMT_ALT, -1, -1, 'x');\n", value);
+		return;
+	}
+	if (tag == DW_TAG_pointer_type) {
+		Dwarf_Die target, pt;
+		if (die_type(t, &target) && peel(&target, &pt) && is_char_type(&pt)) {
+			buf_printf(p->b, "stp_pp_string(&o, (uint64_t)%s);\n", value);
+			return;
+		}
+		buf_printf(p->b, "stp_fmt_long(&o, %s, STP_FMT_ALT, -1, -1, 'x');\n", value);
+		return;
+	}
+	buf_printf(p->b, "stp_fmt_long(&o, %s, 0, -1, -1, '%c');\n", value, type_signed(t) ? 'd' : 'u');
+}
+
+static void pp_value_at(Pretty *p, Dwarf_Die *t, const char *addr, Dwarf_Die *member)
+{
+	int tag = dwarf_tag(t);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+		pp_struct(p, t, addr);
+		return;
+	}
+	if (tag == DW_TAG_array_type) {
+		Dwarf_Die et, pet;
+		if (die_type(t, &et) && peel(&et, &pet) && is_char_type(&pet)) {
+			buf_printf(p->b, "stp_pp_string(&o, (uint64_t)%s);\n", addr);
+			return;
+		}
+		pp_lit(p, "[...]");
+		return;
+	}
+	const char *v = load_scalar(t, addr, member);
+	v = xsprintf("stp_pp_read(c, %s)", v);
+	pp_scalar(p, t, v, true);
+}
+
+/* One variable as "name=value". */
+static void pp_var(Pretty *p, Dwarf_Die *var, LocCtx *lc, bool pretty, const char *label)
+{
+	pp_lit(p, xsprintf("%s=", label));
+	Dwarf_Die t, pt;
+	if (!die_type(var, &t) || !peel(&t, &pt)) {
+		pp_lit(p, "?");
+		return;
+	}
+	DLoc loc = var_location(var, lc);
+	if (loc.err) {
+		pp_lit(p, "?");
+		return;
+	}
+	int tag = dwarf_tag(&pt);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) {
+		if (!pretty || loc.is_value) {
+			pp_lit(p, "{...}");
+			return;
+		}
+		pp_value_at(p, &pt, loc.expr, NULL);
+		return;
+	}
+	Chain ch = { .loc = loc, .type = pt };
+	pp_scalar(p, &pt, as_value(&ch), pretty);
+}
+
+/* $$vars/$$parms/$$locals/$$return[$|$$] or $var$/$var$$: C statements
+ * formatting into stp_out o; NULL or an error. */
+const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n, const char **code)
+{
+	Dwarf_Die fd;
+	if (!func_die(f, &fd))
+		return "function DIE not found";
+	int dollars = 0;
+	vec_foreach(&n->comps, i) {
+		Comp *c = vec_get(&n->comps, i);
+		if (c->kind == COMP_PRETTY)
+			dollars = (int)strlen(c->name);
+	}
+	Buf b = {0};
+	Pretty p = { .b = &b, .depth = dollars };
+	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc, .func = &fd };
+	const char *name = n->name;
+	if (str_eq(name, "$$return")) {
+		if (!is_return)
+			return "$$return is only available in .return probes";
+		Dwarf_Die rt, prt;
+		if (die_type(&fd, &rt) && peel(&rt, &prt)) {
+			pp_lit(&p, "return=");
+			pp_scalar(&p, &prt, "(int64_t)c->regs->ax", dollars > 0);
+		}
+		*code = xstrdup(buf_cstr(&b));
+		free(b.s);
+		return NULL;
+	}
+	if (str_eq(name, "$$vars") || str_eq(name, "$$parms") || str_eq(name, "$$locals")) {
+		bool parms = !str_eq(name, "$$locals"), locals = !str_eq(name, "$$parms");
+		Dwarf_Die child;
+		bool first = true;
+		if (dwarf_child(&fd, &child) == 0) {
+			do {
+				int tag = dwarf_tag(&child);
+				const char *cn = dwarf_diename(&child);
+				if (!cn || !((tag == DW_TAG_formal_parameter && parms) ||
+					     (tag == DW_TAG_variable && locals)))
+					continue;
+				if (!first)
+					pp_lit(&p, " ");
+				first = false;
+				pp_var(&p, &child, &lc, dollars > 0, cn);
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		*code = xstrdup(buf_cstr(&b));
+		free(b.s);
+		return NULL;
+	}
+	/* $var->chain$ : the value the chain names, expanded */
+	Node copy = *n;
+	copy.comps = (Vec){0};
+	vec_foreach(&n->comps, i) {
+		Comp *c = vec_get(&n->comps, i);
+		if (c->kind != COMP_PRETTY)
+			vec_push(&copy.comps, c);
+	}
+	Dwarf_Die var;
+	if (!find_var(f, name + 1, &fd, &var, pc))
+		return xsprintf("unable to find local '%s'", name + 1);
+	Chain ch = {0};
+	ch.loc = var_location(&var, &lc);
+	if (ch.loc.err)
+		return xsprintf("%s: %s", ch.loc.err, name);
+	Dwarf_Die t;
+	if (!die_type(&var, &t) || !peel(&t, &ch.type))
+		return "variable of void type";
+	vec_foreach(&copy.comps, i) {
+		const char *err = chain_step(&ch, vec_get(&copy.comps, i), NULL, NULL);
+		if (err)
+			return err;
+	}
+	int tag = dwarf_tag(&ch.type);
+	if (tag == DW_TAG_pointer_type) {
+		Dwarf_Die target, pt;
+		if (die_type(&ch.type, &target) && peel(&target, &pt) &&
+		    (dwarf_tag(&pt) == DW_TAG_structure_type || dwarf_tag(&pt) == DW_TAG_union_type)) {
+			pp_struct(&p, &pt, xsprintf("((uint64_t)%s)", as_value(&ch)));
+			*code = xstrdup(buf_cstr(&b));
+			free(b.s);
+			return NULL;
+		}
+	}
+	if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) &&
+	    !ch.loc.is_value) {
+		pp_value_at(&p, &ch.type, ch.loc.expr, NULL);
+	} else {
+		pp_scalar(&p, &ch.type, as_value(&ch), true);
+	}
+	*code = xstrdup(buf_cstr(&b));
+	free(b.s);
+	return NULL;
+}
+
+/* ---- tracepoints (probe_trace.c) */
+
+/*
+ * Tracepoints from DWARF.  Since 5.10 every tracepoint NAME has a function
+ * `__traceiter_NAME(void *__data, ARGS)`: its parameters after the first
+ * are the tracepoint's arguments, by name and type.  Its system (the
+ * TRACE_SYSTEM of its header) is not in its DIE; the compilation unit that
+ * instantiated the header defines `str__SYSTEM__trace_system_name`: the
+ * header's file name when it is one of these (a unit may instantiate
+ * several headers), else the unit's only one, else the file name.
+ */
+
+static int cmp_tracepoint(const void *a, const void *b)
+{
+	const DwTracepoint *x = *(DwTracepoint *const *)a, *y = *(DwTracepoint *const *)b;
+	int c = strcmp(x->system, y->system);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static int cmp_unit(const void *a, const void *b)
+{
+	const DwFunc *x = *(DwFunc *const *)a, *y = *(DwFunc *const *)b;
+	return x->cu_off < y->cu_off ? -1 : x->cu_off > y->cu_off;
+}
+
+/* The systems named by str__SYSTEM__trace_system_name in the unit at cu_off. */
+static void unit_systems(uint64_t cu_off, Vec *out)
+{
+	static const char prefix[] = "str__", suffix[] = "__trace_system_name";
+	Dwarf_Die cu, child;
+	if (!dwarf_offdie(kern->dw, cu_off, &cu) || dwarf_child(&cu, &child) != 0)
+		return;
+	do {
+		const char *n = dwarf_diename(&child);
+		if (dwarf_tag(&child) != DW_TAG_variable || !n || !str_startswith(n, prefix) ||
+		    !str_endswith(n, suffix) || strlen(n) <= sizeof prefix + sizeof suffix - 2)
+			continue;
+		vec_push(out, xstrndup(n + sizeof prefix - 1, strlen(n) - (sizeof prefix + sizeof suffix - 2)));
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static const char *tracepoint_system(DwFunc *iter, uint64_t *last_cu, Vec *systems)
+{
+	if (iter->cu_off != *last_cu) {
+		*systems = (Vec){0};
+		unit_systems(iter->cu_off, systems);
+		*last_cu = iter->cu_off;
+	}
+	const char *base = strrchr(iter->decl_file, '/');
+	base = base ? base + 1 : iter->decl_file;
+	char *file = xstrdup(base);
+	char *dot = strrchr(file, '.');
+	if (dot)
+		*dot = '\0';
+	vec_foreach(systems, i)
+		if (str_eq(vec_get(systems, i), file))
+			return file;
+	return systems->len == 1 ? vec_get(systems, 0) : file;
+}
+
+Vec *dw_tracepoints(Session *s)
+{
+	static Vec all;
+	static bool done;
+	if (done || !kern)
+		return &all;
+	done = true;
+	Vec iters = {0};
+	dw_functions(s, "__traceiter_*", NULL, &iters);
+	qsort(iters.data, (size_t)iters.len, sizeof(void *), cmp_unit);	/* each unit scanned once */
+	uint64_t last_cu = 0;
+	Vec systems = {0};
+	vec_foreach(&iters, i) {
+		DwFunc *f = vec_get(&iters, i);
+		DwTracepoint *tp = xalloc(sizeof *tp);
+		tp->name = f->name + strlen("__traceiter_");
+		tp->system = tracepoint_system(f, &last_cu, &systems);
+		tp->iter = f;
+		vec_push(&all, tp);
+	}
+	qsort(all.data, (size_t)all.len, sizeof(void *), cmp_tracepoint);
+	return &all;
+}
+
+/* The index-th formal parameter of f. */
+static bool nth_param(DwFunc *f, int index, Dwarf_Die *out)
+{
+	Dwarf_Die fd;
+	if (!func_die(f, &fd) || dwarf_child(&fd, out) != 0)
+		return false;
+	int k = 0;
+	do {
+		if (dwarf_tag(out) == DW_TAG_formal_parameter && k++ == index)
+			return true;
+	} while (dwarf_siblingof(out, out) == 0);
+	return false;
+}
+
+void dw_params(Session *s, DwFunc *f, Vec *out)
+{
+	Dwarf_Die p;
+	for (int i = 0; nth_param(f, i, &p); i++) {
+		DwParam *dp = xalloc(sizeof *dp);
+		const char *name = dwarf_diename(&p);
+		dp->name = name ? xstrdup(name) : xsprintf("arg%d", i + 1);
+		dp->type = type_text(&p);
+		Dwarf_Die t, pt;
+		Dwarf_Word size = 8;
+		if (die_type(&p, &t) && peel(&t, &pt)) {
+			int tag = dwarf_tag(&pt);
+			if (tag != DW_TAG_pointer_type)
+				dwarf_aggregate_size(&pt, &size);
+			dp->scalar = (tag == DW_TAG_base_type || tag == DW_TAG_pointer_type ||
+				      tag == DW_TAG_enumeration_type) && size <= 8;
+		}
+		vec_push(out, dp);
+	}
+}
+
+/* Parameter `index` of f whose value is the C expression `value` (a
+ * uint64_t as the register carrying it held it), then n's member chain:
+ * the C expression of the result, or an error. */
+const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, Node *n,
+			  const char *(*index_expr)(Node *, void *), void *arg, const char **code)
+{
+	Dwarf_Die p, t;
+	Chain ch = { .loc = { .is_value = true, .expr = value } };
+	if (!nth_param(f, index, &p))
+		return "parameter DIE not found";
+	if (!die_type(&p, &t) || !peel(&t, &ch.type))
+		return "parameter of void type";
+	vec_foreach(&n->comps, i) {
+		const char *err = chain_step(&ch, vec_get(&n->comps, i), index_expr, arg);
+		if (err)
+			return err;
+	}
+	int tag = dwarf_tag(&ch.type);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) {
+		if (ch.loc.is_value)
+			return "struct/union value in a register cannot be used";
+		*code = xsprintf("(int64_t)%s", ch.loc.expr);	/* an aggregate's address */
 		return NULL;
 	}
 	*code = as_value(&ch);
