@@ -1284,6 +1284,204 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 	return NULL;
 }
 
+/* ================================================================ @cast and @var */
+
+/* Named types and global variables, found by scanning the top level of
+ * every CU once per build-id and cached beside the function index. */
+typedef struct DwNamed {
+	const char *name;
+	uint64_t die_off;
+	int tag;
+} DwNamed;
+
+static Vec named;		/* DwNamed*: struct/union/typedef/variable */
+static bool named_loaded;
+
+static void load_named(void)
+{
+	if (named_loaded)
+		return;
+	named_loaded = true;
+	const char *path = xsprintf("%s/cache/dwarf/%s.types", cache_dir(), kern->build_id);
+	size_t len;
+	char *text = read_file(path, &len);
+	if (text && str_startswith(text, "ctap-dwarf-types 1\n")) {
+		char *line = text + 19;
+		while (*line) {
+			char *nl = strchr(line, '\n');
+			if (!nl)
+				break;
+			*nl = '\0';
+			DwNamed *e = xalloc(sizeof *e);
+			char *tab = strchr(line, '\t');
+			char *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
+			if (tab && tab2) {
+				*tab = *tab2 = '\0';
+				e->die_off = strtoull(line, NULL, 16);
+				e->tag = atoi(tab + 1);
+				e->name = tab2 + 1;
+				vec_push(&named, e);
+			}
+			line = nl + 1;
+		}
+		return;
+	}
+	Dwarf_Off off = 0, next;
+	size_t hsz;
+	while (dwarf_nextcu(kern->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(kern->dw, off + hsz, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				int tag = dwarf_tag(&child);
+				if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type &&
+				    tag != DW_TAG_typedef && tag != DW_TAG_variable)
+					continue;
+				const char *name = dwarf_diename(&child);
+				if (!name || dwarf_hasattr(&child, DW_AT_declaration))
+					continue;
+				if (tag == DW_TAG_variable && !dwarf_hasattr(&child, DW_AT_location))
+					continue;
+				DwNamed *e = xalloc(sizeof *e);
+				e->name = xstrdup(name);
+				e->die_off = dwarf_dieoffset(&child);
+				e->tag = tag;
+				vec_push(&named, e);
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs("ctap-dwarf-types 1\n", f);
+	vec_foreach(&named, i) {
+		DwNamed *e = vec_get(&named, i);
+		fprintf(f, "%" PRIx64 "\t%d\t%s\n", e->die_off, e->tag, e->name);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+/* The DIE of a struct/union/typedef named like @cast's type argument. */
+static bool find_type(const char *spec, Dwarf_Die *out)
+{
+	const char *name = spec;
+	int want = 0;
+	if (str_startswith(name, "struct ")) {
+		name += 7;
+		want = DW_TAG_structure_type;
+	} else if (str_startswith(name, "union ")) {
+		name += 6;
+		want = DW_TAG_union_type;
+	}
+	load_named();
+	DwNamed *typedef_hit = NULL;
+	vec_foreach(&named, i) {
+		DwNamed *e = vec_get(&named, i);
+		if (!str_eq(e->name, name) || e->tag == DW_TAG_variable)
+			continue;
+		if (e->tag == DW_TAG_typedef) {
+			if (!want && !typedef_hit)
+				typedef_hit = e;
+			continue;
+		}
+		if (want && e->tag != want)
+			continue;
+		return dwarf_offdie(kern->dw, e->die_off, out) != NULL;
+	}
+	return typedef_hit && dwarf_offdie(kern->dw, typedef_hit->die_off, out);
+}
+
+static const char *finish_chain(Chain *ch, const char **code)
+{
+	int tag = dwarf_tag(&ch->type);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) {
+		*code = xsprintf("(int64_t)%s", ch->loc.expr);
+		return NULL;
+	}
+	*code = as_value(ch);
+	return NULL;
+}
+
+/* @cast(ptr, "type")->chain: ptr is a C expression; code reads the chain. */
+const char *dw_cast_code(Session *s, Node *n, const char *ptr,
+			 const char *(*index_expr)(Node *, void *), void *arg, const char **code)
+{
+	if (dw_kernel(s, n->tok))
+		return "no kernel debuginfo";
+	Dwarf_Die t;
+	if (!find_type(n->str, &t))
+		return xsprintf("type definition '%s' not found in '%s'", n->str, n->name ? n->name : "kernel");
+	Chain ch = {0};
+	if (!peel(&t, &ch.type))
+		return "cannot cast to void";
+	ch.loc.is_value = false;
+	ch.loc.expr = xsprintf("((uint64_t)%s)", ptr);
+	vec_foreach(&n->comps, i) {
+		Comp *c = vec_get(&n->comps, i);
+		if (c->kind == COMP_PRETTY) {
+			Buf b = {0};
+			Pretty p = { .b = &b, .depth = (int)strlen(c->name) };
+			if (dwarf_tag(&ch.type) == DW_TAG_structure_type || dwarf_tag(&ch.type) == DW_TAG_union_type)
+				pp_struct(&p, &ch.type, ch.loc.expr);
+			else
+				pp_value_at(&p, &ch.type, ch.loc.expr, NULL);
+			*code = xstrdup(buf_cstr(&b));
+			free(b.s);
+			return "pretty";
+		}
+		const char *err = chain_step(&ch, c, index_expr, arg);
+		if (err)
+			return err;
+	}
+	return finish_chain(&ch, code);
+}
+
+/* @var("name[@file]")->chain: a kernel global variable. */
+const char *dw_atvar_code(Session *s, Node *n, const char *(*index_expr)(Node *, void *), void *arg,
+			  const char **code)
+{
+	if (dw_kernel(s, n->tok))
+		return "no kernel debuginfo";
+	char *name = xstrdup(n->str);
+	char *at = strchr(name, '@');
+	if (at)
+		*at = '\0';
+	load_named();
+	Dwarf_Die var;
+	bool found = false;
+	vec_foreach(&named, i) {
+		DwNamed *e = vec_get(&named, i);
+		if (e->tag == DW_TAG_variable && str_eq(e->name, name) &&
+		    dwarf_offdie(kern->dw, e->die_off, &var)) {
+			if (at) {
+				const char *file = dwarf_decl_file(&var);
+				if (!file || !str_endswith(file, at + 1))
+					continue;
+			}
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return xsprintf("unable to find global '%s' in kernel", name);
+	LocCtx lc = { .pc = 0, .at_entry = false, .func = NULL };
+	Chain ch = {0};
+	ch.loc = var_location(&var, &lc);
+	if (ch.loc.err)
+		return ch.loc.err;
+	Dwarf_Die t;
+	if (!die_type(&var, &t) || !peel(&t, &ch.type))
+		return "variable of void type";
+	vec_foreach(&n->comps, i) {
+		const char *err = chain_step(&ch, vec_get(&n->comps, i), index_expr, arg);
+		if (err)
+			return err;
+	}
+	return finish_chain(&ch, code);
+}
+
 /* ---- tracepoints (probe_trace.c) */
 
 /*
@@ -1428,5 +1626,73 @@ const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, N
 		return NULL;
 	}
 	*code = as_value(&ch);
+	return NULL;
+}
+
+/* The value a chain names, expanded (`$p$`): a struct pointed to, an
+ * aggregate in memory, else the scalar. */
+static void pretty_chain_value(Pretty *p, Chain *ch)
+{
+	int tag = dwarf_tag(&ch->type);
+	Dwarf_Die target, pt;
+	if (tag == DW_TAG_pointer_type && die_type(&ch->type, &target) && peel(&target, &pt) &&
+	    (dwarf_tag(&pt) == DW_TAG_structure_type || dwarf_tag(&pt) == DW_TAG_union_type))
+		pp_struct(p, &pt, xsprintf("((uint64_t)%s)", as_value(ch)));
+	else if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) &&
+		 !ch->loc.is_value)
+		pp_value_at(p, &ch->type, ch->loc.expr, NULL);
+	else
+		pp_scalar(p, &ch->type, as_value(ch), true);
+}
+
+/* Pretty printing over the parameters of f from index `first` on, whose
+ * values are the uint64_t C expressions printf(word, index - first):
+ * $$parms/$$vars ("a=0x1 b=0x..."; $ and $$ suffixes expand by type), or
+ * `$name->chain$`.  Statements formatting into the stp_out `o`. */
+const char *dw_params_pretty(Session *s, DwFunc *f, int first, const char *word, Node *n, const char **code)
+{
+	Vec chain = {0};
+	int dollars = 0;
+	vec_foreach(&n->comps, i) {
+		Comp *c = vec_get(&n->comps, i);
+		if (c->kind == COMP_PRETTY)
+			dollars = (int)strlen(c->name);
+		else
+			vec_push(&chain, c);
+	}
+	Buf b = {0};
+	Pretty p = { .b = &b, .depth = dollars };
+	Dwarf_Die par, t;
+	bool all = str_startswith(n->name, "$$");
+	for (int i = first; nth_param(f, i, &par); i++) {
+		const char *name = dwarf_diename(&par);
+		if (!all && (!name || !str_eq(name, n->name + 1)))
+			continue;
+		Chain ch = { .loc = { .is_value = true, .expr = xsprintf(word, i - first) } };
+		if (all)
+			pp_lit(&p, xsprintf("%s%s=", i > first ? " " : "", name ? name : "?"));
+		if (!die_type(&par, &t) || !peel(&t, &ch.type)) {
+			pp_lit(&p, "?");
+			continue;
+		}
+		int tag = dwarf_tag(&ch.type);
+		if (all && (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type)) {
+			pp_lit(&p, "{...}");	/* held by value */
+			continue;
+		}
+		if (all) {
+			pp_scalar(&p, &ch.type, as_value(&ch), dollars > 0);
+			continue;
+		}
+		vec_foreach(&chain, k) {
+			const char *err = chain_step(&ch, vec_get(&chain, k), NULL, NULL);
+			if (err)
+				return err;
+		}
+		pretty_chain_value(&p, &ch);
+		break;
+	}
+	*code = xstrdup(buf_cstr(&b));
+	free(b.s);
 	return NULL;
 }

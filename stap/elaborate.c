@@ -247,6 +247,11 @@ static void resolve_call(Scope *sc, Node *n)
 	resolve_func(pick);
 }
 
+static const char *dummy_index(Node *n, void *arg)
+{
+	return "0";
+}
+
 static void resolve_expr(Scope *sc, Node *n)
 {
 	if (!n)
@@ -335,9 +340,26 @@ static void resolve_expr(Scope *sc, Node *n)
 	case N_REGISTER:
 		resolve_expr(sc, n->lhs);
 		break;
-	case N_TARGET:
 	case N_CAST:
-	case N_ATVAR:
+	case N_ATVAR: {
+		resolve_expr(sc, n->lhs);
+		vec_foreach(&n->comps, i) {
+			Comp *c = vec_get(&n->comps, i);
+			if (c->expr)
+				resolve_expr(sc, c->expr);
+		}
+		const char *code;
+		const char *err = n->kind == N_CAST ? dw_cast_code(S, n, "0", dummy_index, NULL, &code)
+						    : dw_atvar_code(S, n, dummy_index, NULL, &code);
+		if (err && str_eq(err, "pretty"))
+			n->type = TY_STRING;
+		else if (err)
+			error_tok(n->tok, "%s", err);
+		else
+			n->type = TY_LONG;
+		break;
+	}
+	case N_TARGET:
 		resolve_expr(sc, n->lhs);
 		vec_foreach(&n->comps, i) {
 			Comp *c = vec_get(&n->comps, i);

@@ -491,6 +491,9 @@ void dw_params(Session *s, DwFunc *f, Vec *out);	/* DwParam* in order */
  * then n's member chain; NULL or an error. */
 const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, Node *n,
 			  const char *(*index_expr)(Node *, void *), void *arg, const char **code);
+/* $$parms/$$vars or $name$ over f's parameters from `first` on, valued by
+ * the C format `word` of their position: statements formatting into `o`. */
+const char *dw_params_pretty(Session *s, DwFunc *f, int first, const char *word, Node *n, const char **code);
 /* C code reading target variable n ($name->chain) at pc; NULL or an error. */
 const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
 			   const char *(*index_expr)(Node *, void *), void *arg, const char **code);
@@ -498,6 +501,12 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 /* $$vars/$$parms/$$locals/$$return and $var$: statements formatting into `o`. */
 const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n, const char **code);
 bool target_is_pretty(const Node *n);	/* probe_kernel.c */
+/* @cast(ptr, "type")->chain and @var("name")->chain: C reading them;
+ * @cast with a $/$$ suffix returns "pretty" and formatting statements. */
+const char *dw_cast_code(Session *s, Node *n, const char *ptr,
+			 const char *(*index_expr)(Node *, void *), void *arg, const char **code);
+const char *dw_atvar_code(Session *s, Node *n, const char *(*index_expr)(Node *, void *), void *arg,
+			  const char **code);
 
 /* ================================================================ translate.c */
 

@@ -152,6 +152,7 @@ static void check_error(Gen *g)
 
 static const char *gen_expr(Gen *g, Node *n);
 static void gen_stmt(Gen *g, Node *n);
+static const char *index_cb(Node *n, void *gen);
 
 /* Evaluate into a long temporary (keeps left-to-right order). */
 static const char *gen_long_temp(Gen *g, Node *n)
@@ -743,9 +744,34 @@ static const char *gen_expr(Gen *g, Node *n)
 		emit(g, "%s = stp_regex_match(&%s, %s);", t, re, subject);
 		return n->op == OP_NMATCH ? xsprintf("(int64_t)!%s", t) : t;
 	}
-	case N_TARGET:
 	case N_CAST:
 	case N_ATVAR: {
+		const char *ptr = n->kind == N_CAST ? gen_long_temp(g, n->lhs) : NULL;
+		const char *code;
+		const char *err = n->kind == N_CAST ? dw_cast_code(g->s, n, ptr, index_cb, g, &code)
+						    : dw_atvar_code(g->s, n, index_cb, g, &code);
+		if (err && str_eq(err, "pretty")) {
+			const char *buf = stemp(g);
+			emit(g, "{");
+			emit(g, "\tstruct stp_out o;");
+			emit(g, "\tstp_out_init_str(&o, %s, MAXSTRINGLEN);", buf);
+			buf_puts(g->out, code);
+			emit(g, "}");
+			return buf;
+		}
+		if (err) {
+			error_tok(n->tok, "%s", err);
+			return "0";
+		}
+		const char *t = ltemp(g);
+		emit(g, "%s = %s;", t, code);
+		emit(g, "if (unlikely(c->last_error)) {");
+		emit(g, "\tc->error_loc = %s;", where(n->tok));
+		emit(g, "\tgoto %s;", g->err_label);
+		emit(g, "}");
+		return t;
+	}
+	case N_TARGET: {
 		if (!g->probe || !g->probe->family->target_code) {
 			error_tok(n->tok, "target variables are not available here");
 			return "0";
@@ -947,6 +973,7 @@ static void gen_foreach(Gen *g, Node *n)
 	g->indent--;
 	emit(g, "}");
 	emit(g, "%s: __maybe_unused;", brk);
+	emit(g, "stp_map_iter_end(%s, &%s);", map_of(a), it);
 }
 
 static void gen_try(Gen *g, Node *n)
