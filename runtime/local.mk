@@ -16,6 +16,7 @@ dist_runtime_DATA = \
 	runtime/stp_lock.h \
 	runtime/stp_timer.h \
 	runtime/stp_helpers.h \
+	runtime/stp_regex.h \
 	runtime/stp_deref.h \
 	runtime/stp_kprobes.h
 EXTRA_DIST += runtime/README

@@ -27,7 +27,8 @@
  *
  * Userspace (the unit test, the translator) includes this file with
  * STP_REGEX_DEFS_ONLY for the instruction set alone, or without __KERNEL__
- * for the VM as well (stp_regex_exec and its scratch sizing).
+ * for the VM as well (stp_regex_exec and its scratch sizing), after
+ * <stdbool.h>, <stdint.h>, <string.h> and a definition of unlikely().
  */
 #ifndef STP_REGEX_H
 #define STP_REGEX_H
@@ -64,13 +65,16 @@ struct stp_re_insn {
 #define STP_REGEX_MAX_GROUPS 32		/* group 0 (whole match) included */
 #define STP_REGEX_MAX_SLOTS (2 * STP_REGEX_MAX_GROUPS)
 #define STP_RE_UNSET 0xffff		/* capture slot not set */
+#define STP_RE_NOFIRST 0xffff		/* stp_regex.first: no skipping */
 
 struct stp_regex {
 	const struct stp_re_insn *prog;
 	const uint32_t (*classes)[8];	/* 256-bit byte sets for CLASS */
 	uint16_t len;			/* instructions */
 	uint16_t nthreads;		/* CHAR/ANY/CLASS/MATCH: thread list bound */
+	uint16_t first;			/* class of the bytes a match can start with */
 	uint8_t ngroups;		/* capture groups, group 0 included */
+	bool anchored;			/* a match can only start at 0 (^...) */
 	const char *pattern;		/* as written, for diagnostics */
 };
 
@@ -79,13 +83,16 @@ struct stp_regex {
 /* ---- the VM (pure: no kernel service used) */
 
 /* Scratch layout, for a program of len instructions and s slots:
- *   u32 gen; u32 mark[len]; u32 stack[len + 1];
- *   u16 work[s]; u16 best[s]; u16 list[2][nthreads][1 + s]  (pc, caps) */
+ *   u32 gen; u32 mark[STP_REGEX_MAX_INSNS]; u32 stack[len + 1];
+ *   u16 work[s]; u16 best[s]; u16 list[2][nthreads][1 + s]  (pc, caps)
+ * The marks have the same place and size for every program, so that the
+ * programs of a module can share one scratch area: a mark never exceeds
+ * the current gen, and all are cleared when gen wraps. */
 static inline size_t stp_regex_scratch_size(const struct stp_regex *re)
 {
 	size_t slots = 2 * (size_t)re->ngroups;
 
-	return sizeof(uint32_t) * (1 + 2 * (size_t)re->len + 1) +
+	return sizeof(uint32_t) * (1 + STP_REGEX_MAX_INSNS + (size_t)re->len + 1) +
 	       sizeof(uint16_t) * (2 * slots + 2 * (size_t)re->nthreads * (1 + slots));
 }
 
@@ -194,6 +201,11 @@ static void stp_re_add(struct stp_re_vm *vm, struct stp_re_list *l,
 	}
 }
 
+static inline bool stp_re_inclass(const struct stp_regex *re, unsigned int cls, unsigned int c)
+{
+	return (re->classes[cls][c >> 5] >> (c & 31)) & 1;
+}
+
 /* Does thread instruction in accept byte c? */
 static inline bool stp_re_accepts(const struct stp_regex *re,
 				  const struct stp_re_insn *in, unsigned int c)
@@ -204,18 +216,19 @@ static inline bool stp_re_accepts(const struct stp_regex *re,
 	case STP_RE_ANY:
 		return true;
 	case STP_RE_CLASS:
-		return (re->classes[in->x][c >> 5] >> (c & 31)) & 1;
+		return stp_re_inclass(re, in->x, c);
 	}
 	return false;
 }
 
-static void stp_re_next_gen(struct stp_re_vm *vm, uint32_t *gen_store)
+/* The next step's mark; *last is the last one used in this scratch. */
+static void stp_re_next_gen(struct stp_re_vm *vm, uint32_t *last)
 {
-	if (unlikely(++*gen_store == 0)) {
-		memset(vm->mark, 0, vm->re->len * sizeof(*vm->mark));
-		*gen_store = 1;
+	if (unlikely(++*last == 0)) {
+		memset(vm->mark, 0, STP_REGEX_MAX_INSNS * sizeof(*vm->mark));
+		*last = 1;
 	}
-	vm->gen = *gen_store;
+	vm->gen = *last;
 }
 
 /* Match re against the n bytes at s.  scratch holds at least
@@ -227,7 +240,7 @@ static bool stp_regex_exec(const struct stp_regex *re, const char *s, unsigned i
 			   void *scratch, uint16_t *caps)
 {
 	struct stp_re_vm vm = { .re = re, .s = (const unsigned char *)s, .n = n };
-	uint32_t *gen_store = scratch;
+	uint32_t *last_gen = scratch;
 	unsigned int stride, pos, i;
 	struct stp_re_list clist, nlist, tmp;
 	uint16_t *best;
@@ -235,16 +248,24 @@ static bool stp_regex_exec(const struct stp_regex *re, const char *s, unsigned i
 
 	vm.slots = 2 * re->ngroups;
 	stride = 1 + vm.slots;
-	vm.mark = gen_store + 1;
-	vm.stack = vm.mark + re->len;
+	vm.mark = last_gen + 1;
+	vm.stack = vm.mark + STP_REGEX_MAX_INSNS;
 	vm.work = (uint16_t *)(vm.stack + re->len + 1);
 	best = vm.work + vm.slots;
 	clist.t = best + vm.slots;
 	nlist.t = clist.t + (size_t)re->nthreads * stride;
 	clist.n = 0;
 
-	stp_re_next_gen(&vm, gen_store);
+	stp_re_next_gen(&vm, last_gen);
 	for (pos = 0;; pos++) {
+		/* no thread alive: skip to where a match could start */
+		if (!matched && !clist.n) {
+			if (re->anchored && pos > 0)
+				break;
+			if (re->first != STP_RE_NOFIRST)
+				while (pos < n && !stp_re_inclass(re, re->first, vm.s[pos]))
+					pos++;
+		}
 		/* a new thread starting here, lowest priority; none once a
 		 * match is known (it could only start further right) */
 		if (!matched) {
@@ -255,7 +276,7 @@ static bool stp_regex_exec(const struct stp_regex *re, const char *s, unsigned i
 		if (!clist.n && (matched || pos >= n))
 			break;
 
-		stp_re_next_gen(&vm, gen_store);
+		stp_re_next_gen(&vm, last_gen);
 		nlist.n = 0;
 		for (i = 0; i < clist.n; i++) {
 			uint16_t *t = clist.t + i * stride;

@@ -78,6 +78,7 @@
 #include "stp_deref.h"
 #include "stp_kprobes.h"
 #include "stp_helpers.h"
+#include "stp_regex.h"	/* regex */
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("ctap tracing session " STP_MODULE_NAME);

@@ -19,6 +19,12 @@
  * with no open group is a literal and `*`, `+`, `?`, `{` with nothing to
  * repeat are errors.  Errors read as SystemTap's: "regex compilation
  * error (at position N): WHAT", N counting bytes of the pattern from 0.
+ *
+ * Limits: STP_REGEX_MAX_GROUPS - 1 = 31 groups, counts up to 1024, and
+ * STP_REGEX_MAX_INSNS = 1024 instructions per program.  Besides the
+ * program, the analysis at the end gives the VM the set of bytes a match
+ * can start with and whether it is anchored at ^, so that a search skips
+ * the positions where no match can start.
  */
 #include "regex.h"
 
@@ -27,18 +33,17 @@
 #define STP_REGEX_DEFS_ONLY
 #include "../runtime/stp_regex.h"
 
-enum { RX_MAX_REPEAT = STP_REGEX_MAX_INSNS, RX_MAX_DEPTH = 200 };
+enum { RX_MAX_REPEAT = STP_REGEX_MAX_INSNS };
 
 /* ================================================================ parse tree */
 
 typedef enum RxKind {
-	RX_EMPTY,	/* matches the empty string */
 	RX_CHAR,	/* c: the byte */
 	RX_ANY,		/* . */
 	RX_SET,		/* c: index of the byte set */
 	RX_ASSERT,	/* c: STP_RE_BOL, EOL, WORDB, NWORDB, WBEG, WEND */
-	RX_CAT,		/* a then b */
-	RX_ALT,		/* a, else b */
+	RX_CAT,		/* items in sequence */
+	RX_ALT,		/* the first of items that leads to a match */
 	RX_GROUP,	/* group: number; a */
 	RX_REPEAT,	/* a, min..max times (max -1: unbounded) */
 } RxKind;
@@ -48,7 +53,8 @@ typedef struct Rx {
 	int c;
 	int group;
 	int min, max;
-	struct Rx *a, *b;
+	struct Rx *a;		/* RX_GROUP, RX_REPEAT: the operand */
+	Vec items;		/* RX_CAT, RX_ALT: Rx* */
 } Rx;
 
 typedef struct RxSet {
@@ -65,12 +71,11 @@ typedef struct RxParser {
 	int errpos;
 } RxParser;
 
-static Rx *rx_new(RxKind kind, Rx *a, Rx *b)
+static Rx *rx_new(RxKind kind, Rx *a)
 {
 	Rx *r = xalloc(sizeof(*r));
 	r->kind = kind;
 	r->a = a;
-	r->b = b;
 	return r;
 }
 
@@ -156,7 +161,19 @@ static void set_add_class(RxSet *s, const char *name, bool negate)
 			set_add(s, c);
 }
 
-/* The tree node for set s: one byte becomes RX_CHAR; equal sets share. */
+/* The index of set s in p->sets, equal sets sharing one. */
+static int set_index(RxParser *p, const RxSet *s)
+{
+	vec_foreach(&p->sets, i)
+		if (!memcmp(vec_get(&p->sets, i), s, sizeof(*s)))
+			return i;
+	RxSet *copy = xalloc(sizeof(*copy));
+	*copy = *s;
+	vec_push(&p->sets, copy);
+	return p->sets.len - 1;
+}
+
+/* The tree node for set s: one byte becomes RX_CHAR. */
 static Rx *set_node(RxParser *p, RxSet *s, bool negate)
 {
 	int n = 0, last = 0;
@@ -167,21 +184,8 @@ static Rx *set_node(RxParser *p, RxSet *s, bool negate)
 	for (int c = 1; c < 256; c++)
 		if (set_has(s, c))
 			n++, last = c;
-	Rx *r = rx_new(n == 1 ? RX_CHAR : RX_SET, NULL, NULL);
-	if (n == 1) {
-		r->c = last;
-		return r;
-	}
-	vec_foreach(&p->sets, i) {
-		if (!memcmp(vec_get(&p->sets, i), s, sizeof(*s))) {
-			r->c = i;
-			return r;
-		}
-	}
-	RxSet *copy = xalloc(sizeof(*copy));
-	*copy = *s;
-	r->c = p->sets.len;
-	vec_push(&p->sets, copy);
+	Rx *r = rx_new(n == 1 ? RX_CHAR : RX_SET, NULL);
+	r->c = n == 1 ? last : set_index(p, s);
 	return r;
 }
 
@@ -292,7 +296,7 @@ static Rx *parse_alt(RxParser *p);
 
 static Rx *parse_assert(int op)
 {
-	Rx *r = rx_new(RX_ASSERT, NULL, NULL);
+	Rx *r = rx_new(RX_ASSERT, NULL);
 	r->c = op;
 	return r;
 }
@@ -328,7 +332,7 @@ static Rx *parse_escape(RxParser *p)
 	}
 	if (c >= '1' && c <= '9')
 		return rx_fail(p, p->pos - 2, "back-references are not supported");
-	Rx *r = rx_new(RX_CHAR, NULL, NULL);
+	Rx *r = rx_new(RX_CHAR, NULL);
 	r->c = c;
 	return r;
 }
@@ -340,9 +344,7 @@ static Rx *parse_group(RxParser *p)
 	if (p->ngroups >= STP_REGEX_MAX_GROUPS)
 		return rx_fail(p, open, xsprintf("too many subexpressions (at most %d)",
 						 STP_REGEX_MAX_GROUPS - 1));
-	if (p->depth >= RX_MAX_DEPTH)
-		return rx_fail(p, open, "subexpressions nested too deeply");
-	Rx *g = rx_new(RX_GROUP, NULL, NULL);
+	Rx *g = rx_new(RX_GROUP, NULL);
 	g->group = p->ngroups++;
 	p->depth++;
 	g->a = parse_alt(p);
@@ -363,13 +365,13 @@ static Rx *parse_atom(RxParser *p)
 	case '(': return parse_group(p);
 	case '[': return parse_bracket(p);
 	case '\\': return parse_escape(p);
-	case '.': return rx_new(RX_ANY, NULL, NULL);
+	case '.': return rx_new(RX_ANY, NULL);
 	case '^': return parse_assert(STP_RE_BOL);
 	case '$': return parse_assert(STP_RE_EOL);
 	case '*': case '+': case '?': case '{':
 		return rx_fail(p, p->pos - 1, xsprintf("'%c' has nothing to repeat", c));
 	}
-	Rx *r = rx_new(RX_CHAR, NULL, NULL);
+	Rx *r = rx_new(RX_CHAR, NULL);
 	r->c = c;
 	return r;
 }
@@ -407,7 +409,7 @@ static Rx *parse_interval(RxParser *p, Rx *r)
 		return rx_fail(p, open, xsprintf("repetition count too large (at most %d)", RX_MAX_REPEAT));
 	if (max >= 0 && max < min)
 		return rx_fail(p, open, "invalid repetition count (minimum above maximum)");
-	Rx *q = rx_new(RX_REPEAT, r, NULL);
+	Rx *q = rx_new(RX_REPEAT, r);
 	q->min = min;
 	q->max = max;
 	return q;
@@ -430,7 +432,7 @@ static Rx *parse_repeat(RxParser *p)
 		if (r->kind == RX_ASSERT)	/* glibc: "^*" is an error too */
 			return rx_fail(p, p->pos, xsprintf("'%c' has nothing to repeat", c));
 		p->pos++;
-		r = rx_new(RX_REPEAT, r, NULL);
+		r = rx_new(RX_REPEAT, r);
 		r->min = c == '+';
 		r->max = c == '?' ? 1 : -1;
 	}
@@ -439,27 +441,30 @@ static Rx *parse_repeat(RxParser *p)
 
 static Rx *parse_cat(RxParser *p)
 {
-	Rx *r = NULL;
+	Rx *r = rx_new(RX_CAT, NULL);
 	for (;;) {
 		int c = rx_peek(p);
 		if (!c || c == '|' || (c == ')' && p->depth > 0))
-			break;
+			return r;
 		Rx *q = parse_repeat(p);
 		if (!q)
 			return NULL;
-		r = r ? rx_new(RX_CAT, r, q) : q;
+		vec_push(&r->items, q);
 	}
-	return r ? r : rx_new(RX_EMPTY, NULL, NULL);
 }
 
 static Rx *parse_alt(RxParser *p)
 {
-	Rx *r = parse_cat(p);
-	if (!r || rx_peek(p) != '|')
-		return r;
-	p->pos++;
-	Rx *rest = parse_alt(p);
-	return rest ? rx_new(RX_ALT, r, rest) : NULL;
+	Rx *r = rx_new(RX_ALT, NULL);
+	for (;;) {
+		Rx *q = parse_cat(p);
+		if (!q)
+			return NULL;
+		vec_push(&r->items, q);
+		if (rx_peek(p) != '|')
+			return r->items.len == 1 ? q : r;
+		p->pos++;
+	}
 }
 
 /* ================================================================ code generation */
@@ -511,8 +516,8 @@ static void gen_repeat(RxCode *k, const Rx *r)
 			patch_y(k, skip, k->len);
 		return;
 	}
-	int splits[RX_MAX_REPEAT];
 	int n = r->max - r->min;
+	int *splits = xalloc(sizeof(int) * (size_t)(n + 1));
 	for (int i = 0; i < n && !k->overflow; i++) {
 		splits[i] = emit(k, STP_RE_SPLIT, 0, k->len + 1, 0);
 		gen(k, r->a);
@@ -521,13 +526,27 @@ static void gen_repeat(RxCode *k, const Rx *r)
 		patch_y(k, splits[i], k->len);
 }
 
+/* a|b|c: SPLIT a, next; a; JMP end; next: SPLIT b, c; b; JMP end; c; end: */
+static void gen_alt(RxCode *k, const Rx *r)
+{
+	int n = r->items.len;
+	int *jumps = xalloc(sizeof(int) * (size_t)n);
+	for (int i = 0; i < n - 1 && !k->overflow; i++) {
+		int split = emit(k, STP_RE_SPLIT, 0, k->len + 1, 0);
+		gen(k, vec_get(&r->items, i));
+		jumps[i] = emit(k, STP_RE_JMP, 0, 0, 0);
+		patch_y(k, split, k->len);
+	}
+	gen(k, vec_get(&r->items, n - 1));
+	for (int i = 0; i < n - 1 && !k->overflow; i++)
+		patch_x(k, jumps[i], k->len);
+}
+
 static void gen(RxCode *k, const Rx *r)
 {
 	if (k->overflow)
 		return;
 	switch (r->kind) {
-	case RX_EMPTY:
-		break;
 	case RX_CHAR:
 		emit(k, STP_RE_CHAR, r->c, 0, 0);
 		break;
@@ -541,18 +560,12 @@ static void gen(RxCode *k, const Rx *r)
 		emit(k, r->c, 0, 0, 0);
 		break;
 	case RX_CAT:
-		gen(k, r->a);
-		gen(k, r->b);
+		vec_foreach(&r->items, i)
+			gen(k, vec_get(&r->items, i));
 		break;
-	case RX_ALT: {
-		int split = emit(k, STP_RE_SPLIT, 0, k->len + 1, 0);
-		gen(k, r->a);
-		int jmp = emit(k, STP_RE_JMP, 0, 0, 0);
-		patch_y(k, split, k->len);
-		gen(k, r->b);
-		patch_x(k, jmp, k->len);
+	case RX_ALT:
+		gen_alt(k, r);
 		break;
-	}
 	case RX_GROUP:
 		emit(k, STP_RE_SAVE, 2 * r->group, 0, 0);
 		gen(k, r->a);
@@ -562,6 +575,76 @@ static void gen(RxCode *k, const Rx *r)
 		gen_repeat(k, r);
 		break;
 	}
+}
+
+/* ================================================================ start analysis */
+
+/* Where matches can start, for the VM to skip ahead: the bytes the first
+ * consuming instructions accept, whether MATCH is reachable without
+ * consuming (nullable), and whether anything is (reached). */
+typedef struct RxStart {
+	RxSet bytes;
+	bool nullable, reached;
+} RxStart;
+
+static RxStart rx_start(const RxCode *k, const Vec *sets, bool stop_at_bol)
+{
+	RxStart st = {{{0}}, false, false};
+	bool *seen = xalloc((size_t)k->len);
+	int *stack = xalloc(sizeof(int) * (size_t)(2 * k->len + 2));
+	int sp = 0;
+
+	stack[sp++] = 0;
+	while (sp) {
+		int pc = stack[--sp];
+		if (seen[pc])
+			continue;
+		seen[pc] = true;
+		const struct stp_re_insn *in = &k->insns[pc];
+		const RxSet *cls = in->op == STP_RE_CLASS ? vec_get(sets, in->x) : NULL;
+		switch (in->op) {
+		case STP_RE_CHAR:
+			set_add(&st.bytes, in->arg);
+			break;
+		case STP_RE_ANY:
+			set_add_range(&st.bytes, 1, 255);
+			break;
+		case STP_RE_CLASS:
+			for (int w = 0; w < 8; w++)
+				st.bytes.bits[w] |= cls->bits[w];
+			break;
+		case STP_RE_MATCH:
+			st.nullable = true;
+			break;
+		case STP_RE_JMP:
+			stack[sp++] = in->x;
+			continue;
+		case STP_RE_SPLIT:
+			stack[sp++] = in->y;
+			stack[sp++] = in->x;
+			continue;
+		case STP_RE_BOL:
+			if (!stop_at_bol)
+				stack[sp++] = pc + 1;
+			continue;
+		default:		/* SAVE, and assertions taken as passable */
+			stack[sp++] = pc + 1;
+			continue;
+		}
+		st.reached = true;
+	}
+	return st;
+}
+
+/* prog->first and prog->anchored (may add a set to p->sets). */
+static void analyze_start(RegexProg *prog, const RxCode *k, RxParser *p)
+{
+	RxStart st = rx_start(k, &p->sets, false);
+	int n = 0;
+	for (int c = 1; c < 256; c++)
+		n += set_has(&st.bytes, c);
+	prog->first = st.nullable || n == 255 ? -1 : set_index(p, &st.bytes);
+	prog->anchored = !rx_start(k, &p->sets, true).reached;
 }
 
 /* ================================================================ entry points */
@@ -579,7 +662,7 @@ RegexProg *regex_compile(const char *pattern, const char **err)
 		*err = rx_error(p.errpos, p.err);
 		return NULL;
 	}
-	Rx *whole = rx_new(RX_GROUP, body, NULL);	/* group 0 */
+	Rx *whole = rx_new(RX_GROUP, body);	/* group 0 */
 	RxCode k = { .insns = xalloc(sizeof(struct stp_re_insn) * STP_REGEX_MAX_INSNS) };
 	gen(&k, whole);
 	emit(&k, STP_RE_MATCH, 0, 0, 0);
@@ -593,6 +676,7 @@ RegexProg *regex_compile(const char *pattern, const char **err)
 	prog->insns = k.insns;
 	prog->len = k.len;
 	prog->ngroups = p.ngroups;
+	analyze_start(prog, &k, &p);
 	uint32_t (*classes)[8] = xalloc(sizeof(*classes) * (size_t)(p.sets.len + 1));
 	vec_foreach(&p.sets, i)
 		memcpy(classes[i], ((RxSet *)vec_get(&p.sets, i))->bits, sizeof(classes[i]));
@@ -668,8 +752,58 @@ const char *regex_compile_c(const char *pattern, const char *cname, Buf *out, in
 		buf_printf(out, "\t.classes = stp_re_%s_cls,\n", cname);
 	buf_printf(out, "\t.len = %d,\n\t.nthreads = %d,\n\t.ngroups = %d,\n",
 		   prog->len, prog->nthreads, prog->ngroups);
+	if (prog->first >= 0)
+		buf_printf(out, "\t.first = %d,\n", prog->first);
+	else
+		buf_puts(out, "\t.first = STP_RE_NOFIRST,\n");
+	if (prog->anchored)
+		buf_puts(out, "\t.anchored = true,\n");
 	buf_puts(out, "\t.pattern = ");
 	put_c_string(out, pattern);
 	buf_puts(out, ",\n};\n\n");
 	return NULL;
+}
+
+/* ---- the module's programs */
+
+static Vec used_patterns;		/* const char *: index = N of stp_regex_N */
+static Buf used_defs;
+
+const char *regex_use(const char *pattern, const char **err)
+{
+	vec_foreach(&used_patterns, i)
+		if (str_eq(vec_get(&used_patterns, i), pattern))
+			return xsprintf("stp_regex_%d", i);
+	int ngroups;
+	const char *name = xsprintf("%d", used_patterns.len);
+	*err = regex_compile_c(pattern, name, &used_defs, &ngroups);
+	if (*err)
+		return NULL;
+	vec_push(&used_patterns, pattern);
+	return xsprintf("stp_regex_%s", name);
+}
+
+void regex_emit_defs(Buf *out)
+{
+	if (!used_patterns.len)
+		return;
+	buf_puts(out, "/* ---- regular expressions (runtime/stp_regex.h) */\n");
+	buf_puts(out, buf_cstr(&used_defs));
+	buf_puts(out, "static const struct stp_regex *const stp_regexes[] = {\n");
+	vec_foreach(&used_patterns, i)
+		buf_printf(out, "\t&stp_regex_%d,\n", i);
+	buf_puts(out, "};\n\n");
+}
+
+const char *regex_init_code(void)
+{
+	if (!used_patterns.len)
+		return NULL;
+	return "\trc = stp_regex_init(stp_regexes, ARRAY_SIZE(stp_regexes));\n"
+	       "\tif (rc)\n\t\tgoto fail;\n";
+}
+
+const char *regex_exit_code(void)
+{
+	return used_patterns.len ? "\tstp_regex_exit();\n" : NULL;
 }

@@ -11,7 +11,8 @@ dist_tapset_DATA = \
 	tapset/conversions.stp \
 	tapset/errno.stp \
 	tapset/random.stp \
-	tapset/indent.stp
+	tapset/indent.stp \
+	tapset/regex.stp
 dist_man_MANS += doc/stapfuncs.3stap
 EXTRA_DIST += tapset/README \
 	testsuite/tapset/run.sh \
