@@ -13,6 +13,7 @@
  * Errors are collected; the pass fails at its end if there were any.
  */
 #include "ast.h"
+#include "regex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -768,6 +769,12 @@ static Type infer(Node *n, Type want)
 		infer_keys(n->var, &n->args);
 		return set_type(n, TY_LONG);
 	case N_REGEX:
+		/* a bad pattern fails pass 2, as in SystemTap */
+		if (!final_round && n->type == TY_UNKNOWN) {
+			const char *err = regex_check(n->str);
+			if (err)
+				error_tok(n->rhs->tok, "%s", err);
+		}
 		expect(n->lhs, TY_STRING);
 		return set_type(n, TY_LONG);
 	case N_STATOP:
