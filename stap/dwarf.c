@@ -324,6 +324,18 @@ uint64_t dw_symbol(Session *s, const char *name)
 	return 0;
 }
 
+/* Text symbols of the kernel's symbol table (for DWARF-less kprobes). */
+void dw_text_symbols(Session *s, Vec *out)
+{
+	if (!debuginfo_path(s->kernel.release ? s->kernel.release : "") || dw_kernel(s, NULL))
+		return;
+	vec_foreach(&kern->syms, i) {
+		DwSym *y = vec_get(&kern->syms, i);
+		if (y->func)
+			vec_push(out, y->name);
+	}
+}
+
 uint64_t dw_stext(void)
 {
 	return kern ? kern->stext : 0;

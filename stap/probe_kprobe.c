@@ -29,6 +29,11 @@ static void load_system_map(Session *s)
 	map_loaded = true;
 	if (kernel_resolve(s, false))
 		return;
+	/* the debuginfo's symbol table is exact; Debian's System.map in the
+	 * image package is only a placeholder */
+	dw_text_symbols(s, &map_syms);
+	if (map_syms.len)
+		return;
 	const char *rel = s->kernel.release;
 	const char *home = getenv("HOME");
 	const char *xdg = getenv("XDG_CACHE_HOME");

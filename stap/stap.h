@@ -474,6 +474,7 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
 uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
 uint64_t dw_stext(void);
+void dw_text_symbols(Session *s, Vec *out);	/* function symbols, if debuginfo exists */
 /* ---- tracepoints (probe_trace.c) */
 typedef struct DwTracepoint {
 	const char *system;		/* TRACE_SYSTEM: "sched" */
