@@ -50,7 +50,6 @@ struct stp_context {
 };
 
 static struct stp_context __percpu *stp_contexts;
-static void *stp_frames_mem[NR_CPUS];
 
 static void stp_error_at(struct stp_context *c, const char *msg, const char *loc)
 {
@@ -217,7 +216,6 @@ static int stp_runtime_init(size_t frame_size)
 
 		if (!mem)
 			goto fail;
-		stp_frames_mem[cpu] = mem;
 		per_cpu_ptr(stp_contexts, cpu)->frames = mem;
 	}
 	return 0;
@@ -230,10 +228,11 @@ static void stp_runtime_exit(void)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		vfree(stp_frames_mem[cpu]);
-		stp_frames_mem[cpu] = NULL;
-	}
+	if (stp_contexts)
+		for_each_possible_cpu(cpu) {
+			vfree(per_cpu_ptr(stp_contexts, cpu)->frames);
+			per_cpu_ptr(stp_contexts, cpu)->frames = NULL;
+		}
 	free_percpu(stp_contexts);
 	stp_contexts = NULL;
 	free_percpu(stp_pbufs);

@@ -16,7 +16,7 @@ static int write_kbuild(Session *s, const char *dir)
 	Buf b = {0};
 	buf_printf(&b, "obj-m := %s.o\n", s->module_name);
 	buf_printf(&b, "ccflags-y := -I%s -Wno-unused-function -Wno-unused-variable -Wno-unused-label"
-		   " -Wno-declaration-after-statement -fno-strict-aliasing\n", runtime_dir(s));
+		   " -Wno-declaration-after-statement -fno-strict-aliasing -g0\n", runtime_dir(s));
 	vec_foreach(&s->defines, i)
 		buf_printf(&b, "ccflags-y += -D%s\n", (char *)vec_get(&s->defines, i));
 	const char *path = xsprintf("%s/Makefile", dir);
@@ -57,6 +57,10 @@ int build_module(Session *s)
 		if (text)
 			fputs(text, stderr);
 	}
+	/* kbuild compiles its own parts with -g: the debug sections are two
+	 * thirds of a small module and nothing reads them */
+	if (system(xsprintf("strip --strip-debug '%s' 2>/dev/null", ko)) != 0 && s->verbose > 1)
+		warn_plain("could not strip debug information from %s", ko);
 	s->ko_file = ko;
 	return 0;
 }
