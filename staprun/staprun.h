@@ -5,9 +5,10 @@
  *   modload.c  checking a .ko (ELF, vermagic), inserting and removing it,
  *              finding debugfs
  *   session.c  the control channel (.ctl) and the event loop that runs a
- *              session: signals, -c/-x/-T, START/STOP
+ *              session: signals, -c/-x/-T, START/STOP (written by the
+ *              "stapio" thread), system() commands
  *   relay.c    reading the per-CPU output files and merging their records
- *              back into flush order
+ *              back into flush order; the -o/-S output files
  * The wire format it speaks is runtime/stp_wire.h.
  */
 #ifndef STAPRUN_H

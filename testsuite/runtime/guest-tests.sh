@@ -2,7 +2,8 @@
 # guest-tests.sh - runtime and staprun tests, run as root inside the lab VM.
 #
 # Expects in the current directory: staprun, hello_mod.ko (built from
-# hello_mod.c) and hello_mod_badver.ko (the same with a foreign vermagic).
+# hello_mod.c) and hello_mod_badver.ko (the same with a foreign vermagic);
+# life_timing.ko (a stap -t module) if stap could build it.
 # Prints "PASS name" or "FAIL name: why" per test, then "N passed, M failed".
 # Busybox sh and tools only.
 
@@ -49,6 +50,13 @@ check basic-warning "no WARNING" grep -q "^WARNING: test warning from begin$" $T
 check basic-quiet "unexpected stderr" sh -c "[ \$(wc -l < $T/err) = 1 ]"
 check basic-removed "module left loaded" not_loaded
 
+# --- begin and end run in the loader's "stapio" thread; the zone from START -
+check loader-context "begin/end not run by the loader's stapio thread" \
+	sh -c "[ \$(grep -c '^loader: stapio 1\$' $T/out) = 2 ]"
+check zone-utc "no UTC zone line" grep -qx "zone: UTC 0" $T/out
+TZ=ABC-3 $S $M mode=3 > $T/out 2> $T/err; rc=$?
+check zone-east "rc $rc / zone" sh -c "[ $rc = 0 ] && grep -qx 'zone: ABC 10800' $T/out"
+
 # --- system(): the loader runs the command ---------------------------------
 rm -f $T/system.out
 $S $M ticks=20 sys=1 > $T/out 2> $T/err; rc=$?
@@ -60,6 +68,31 @@ $S -D -o $T/daemon.out $M ticks=20 > $T/out 2> $T/err; rc=$?
 i=0
 while loaded && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 check daemon "rc $rc / no pid / output" sh -c "[ $rc = 0 ] && grep -q '^[0-9][0-9]*$' $T/out && grep -q '^end: 20 ticks' $T/daemon.out && ! grep -q '^hello_mod ' /proc/modules"
+
+# --- -o with strftime(3) conversions in the name ---------------------------
+y=$(date +%Y)
+$S -o "$T/strf_%Y_%%.out" $M ticks=10 > $T/out 2> $T/err; rc=$?
+check strftime "rc $rc / file" sh -c "[ $rc = 0 ] && grep -q '^end: 10 ticks' '$T/strf_${y}_%.out'"
+
+# --- -S SIZE,N: FILE.0, FILE.1 ... of at most SIZE MB, the last N kept ------
+rm -f $T/rot* $T/all*
+$S -b 4 -o $T/rot -S 1,2 $M mode=3 flood=2500 > $T/out 2> $T/err; rc=$?
+check rotate "rc $rc / files" sh -c "[ $rc = 0 ] && [ ! -e $T/rot ] && [ ! -e $T/rot.0 ] && [ -s $T/rot.1 ] && [ -s $T/rot.2 ] && [ ! -e $T/rot.3 ]"
+check rotate-size "a file over 1 MB" sh -c "[ \$(wc -c < $T/rot.1) -le 1048576 ] && [ \$(wc -c < $T/rot.2) -le 1048576 ]"
+check rotate-end "end line not last in the last file" sh -c "tail -1 $T/rot.2 | grep -qx 'end: 0 ticks'"
+$S -b 4 -o "$T/all_%Y" -S 1 $M mode=3 flood=2500 > $T/out 2> $T/err; rc=$?
+check rotate-keep-all "rc $rc / files" sh -c "[ $rc = 0 ] && [ \$(cat $T/all_$y.0 $T/all_$y.1 $T/all_$y.2 | grep -c '^x') = 2500 ] && [ ! -e $T/all_$y.3 ]"
+
+rm -f $T/bk*
+$S -b -o $T/bk -S 1 $M ticks=50 > $T/out 2> $T/err; rc=$?
+check rotate-bulk "rc $rc / files" sh -c "[ $rc = 0 ] && [ -f $T/bk_cpu0.0 ] && [ -f $T/bk_cpu1.0 ] && [ \$(cat $T/bk_cpu*.0 | grep -c '^tick') = 50 ]"
+
+# --- -D -o FILE -S: the file flight recorder (stap -F -o FILE) --------------
+rm -f $T/fr*
+$S -D -o $T/fr -S 1,3 $M ticks=30 > $T/out 2> $T/err; rc=$?
+i=0
+while loaded && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+check daemon-rotate "rc $rc / no pid / output" sh -c "[ $rc = 0 ] && grep -q '^[0-9][0-9]*$' $T/out && grep -q '^end: 30 ticks' $T/fr.0 && ! grep -q '^hello_mod ' /proc/modules"
 
 # --- -w suppresses warnings ------------------------------------------------
 $S -w $M ticks=10 > $T/out 2> $T/err; rc=$?
@@ -76,6 +109,8 @@ check error-removed "module left loaded" not_loaded
 $S $M mode=2 > $T/out 2> $T/err &
 pid=$!
 sleep 2
+check thread-names "no stapio thread, or the main thread renamed" sh -c \
+	"cat /proc/$pid/task/*/comm | grep -qx stapio && grep -qx staprun /proc/$pid/comm"
 kill -INT $pid
 wait $pid; rc=$?
 check sigint-rc "exit status $rc" [ $rc = 0 ]
@@ -167,7 +202,7 @@ check bulk "rc $rc / files" sh -c "[ $rc = 0 ] && [ -f $T/bulk_cpu0 ] && [ -f $T
 # --- a small buffer overflowed from begin: drops are counted and reported --
 $S -b 1 $M mode=3 flood=20000 > $T/out 2> $T/err; rc=$?
 check flood "rc $rc / no drop warning" sh -c "[ $rc = 0 ] && grep -q '^WARNING: [0-9]* bytes of output dropped' $T/err && grep -q '^end: 0 ticks' $T/out"
-check flood-intact "output corrupted" sh -c "! grep -q '^ERROR' $T/err && ! grep -v '^x*$' $T/out | grep -vq '^begin:\\|^end:'"
+check flood-intact "output corrupted" sh -c "! grep -q '^ERROR' $T/err && ! grep -v '^x*$' $T/out | grep -vq '^begin:\\|^end:\\|^loader:\\|^zone:'"
 check flood-removed "module left loaded" not_loaded
 
 # --- drops while reading: what arrives is whole and in order ---------------
@@ -181,7 +216,7 @@ check burst-intact "malformed or reordered output" awk '
 		if (p[1] == bn && p[2] <= bi) exit 1
 		last = p[1]; bn = p[1]; bi = p[2]; next
 	}
-	/^begin: / || /^end: / { next }
+	/^begin: / || /^end: / || /^loader: / || /^zone: / { next }
 	{ exit 1 }' $T/out
 grep "bytes of output dropped" $T/err || echo "NOTE burst: nothing was dropped this time"
 check burst-quiet "an ERROR line" sh -c "! grep -q '^ERROR' $T/err"
@@ -194,6 +229,7 @@ check debugfs-mount "rc $rc" sh -c "[ $rc = 0 ] && grep -q '^end: 10 ticks' $T/o
 # --- -L (detach, flight recorder), then -A and SIGINT ----------------------
 $S -L $M mode=2 > $T/out 2> $T/err; rc=$?
 check load-only "rc $rc / not loaded" sh -c "[ $rc = 0 ] && grep -q '^hello_mod ' /proc/modules"
+check load-only-message "no reconnect message" sh -c "grep -qx 'Disconnecting from systemtap module.' $T/err && grep -qx 'To reconnect, type \"staprun -A hello_mod\"' $T/err"
 sleep 2
 $S -A hello_mod > $T/out 2> $T/err &
 pid=$!
@@ -203,6 +239,7 @@ wait $pid; rc=$?
 check attach "rc $rc / output" sh -c "[ $rc = 0 ] && grep -q '^tick' $T/out && grep -q '^end: ' $T/out"
 check attach-order "ticks out of order" sh -c "grep '^tick' $T/out | awk 'NR > 1 && \$2 != n + 1 { exit 1 } { n = \$2 }'"
 check attach-removed "module left loaded" not_loaded
+check attach-loader "end not run by the attached loader" sh -c "grep -B1 '^end: ' $T/out | grep -qx 'loader: stapio 1'"
 
 # --- -L, exit() while detached: the module stops itself; -A collects --------
 $S -L $M ticks=50 > $T/out 2> $T/err; rc=$?
@@ -240,6 +277,26 @@ $S -A hello_mod > $T/out2 2> $T/err2; rc=$?
 check busy "rc $rc / message" sh -c "[ $rc = 1 ] && grep -q '^ERROR: module hello_mod is in use by another staprun$' $T/err2"
 kill -INT $pid
 wait $pid
+
+# --- stap -t: the probe hit report after the end probes (a stap module) ----
+if [ -f ./life_timing.ko ]; then
+	$S ./life_timing.ko > $T/out 2> $T/err; rc=$?
+	check timing-rc "rc $rc" [ $rc = 0 ]
+	check timing-report "no or malformed report" awk '
+		BEGIN { want[0] = "begin"; want[1] = "timer.ms\\(10\\)"; want[2] = "end" }
+		NR == 1 { ok = $0 == "begin" }
+		NR == 2 { ok = ok && $0 == "end 5" }
+		NR == 3 { ok = ok && $0 == "----- probe hit report: " }
+		NR >= 4 && NR <= 6 {
+			i = NR - 4
+			re = "^" want[i] ", \\(life_timing\\.stp:" (i + 2) ":1\\), hits: [0-9]+, cycles: [0-9]+min/[0-9]+avg/[0-9]+max, variance: [0-9]+,, index: " i "$"
+			ok = ok && $0 ~ re
+		}
+		END { exit !(ok && NR == 6) }' $T/out
+	check timing-hits "hit counts" sh -c "grep -q '^begin, .*hits: 1, ' $T/out && grep -q '^timer.ms(10), .*hits: 5, ' $T/out"
+else
+	echo "NOTE timing: no life_timing.ko (stap could not build it)"
+fi
 
 # --- nothing may be left behind ---------------------------------------------
 check final-clean "a module is left loaded" sh -c "[ ! -s /proc/modules ]"

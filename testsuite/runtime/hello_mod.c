@@ -19,10 +19,15 @@
  * "burst" adds that many lines after each tick line, "burst N.I cpu C ...",
  * so that output is dropped while the loader is reading.  "sys" makes
  * begin ask the loader to run a shell command (system()).
+ *
+ * begin and end also print who runs them ("loader: COMM SAME" where SAME
+ * says whether the current process is stp_loader_pid: begin and end run
+ * in the loader's "stapio" thread) and begin the zone START passed.
  */
 #define STP_MODULE_NAME "hello_mod"
 
 #include "stp_runtime.h"
+#include <linux/sched.h>
 #include <linux/timer.h>
 #include <linux/cpumask.h>
 #include <linux/spinlock.h>
@@ -112,6 +117,9 @@ static void stp_gen_begin(void)
 	long i;
 
 	hello_printf("begin: mode %ld target %ld\n", mode, stp_target_pid);
+	hello_printf("loader: %s %d\n", current->comm,
+		     task_tgid_nr(current) == READ_ONCE(stp_loader_pid));
+	hello_printf("zone: %s %ld\n", stp_tz_name, stp_tz_gmtoff);
 	stp_oob(STP_OOB_WARNING, "WARNING: test warning from begin\n");
 	if (sys)
 		stp_system("echo from-system > /tmp/rt/system.out");
@@ -153,6 +161,8 @@ static void stp_gen_unregister(void)
 
 static void stp_gen_end(void)
 {
+	hello_printf("loader: %s %d\n", current->comm,
+		     task_tgid_nr(current) == READ_ONCE(stp_loader_pid));
 	hello_printf("end: %ld ticks\n", min(hello_count, ticks));
 }
 

@@ -6,7 +6,8 @@
 #         file, not a module, a kernel that cannot load modules (this host)
 #   lab   hello_mod.ko, a hand-written "generated" module, is built with
 #         kbuild and run by staprun in Debian's kernel under QEMU (2 CPUs):
-#         guest-tests.sh does the checks there
+#         guest-tests.sh does the checks there; life_timing.ko, built by
+#         stap -t if the translator is there, checks the probe hit report
 #
 # Usage: testsuite/runtime/run-tests.sh [host|lab|all]   (default: all)
 # Environment: KVER (kernel release of the lab, default: the one whose
@@ -69,6 +70,14 @@ host_tests() {
 	expect host-usage 1 "^Usage: "
 	"$S" -c true -x 1 m.ko 2> "$work/err"; rc=$?
 	expect host-c-and-x 1 "^ERROR: -c and -x cannot be used together$"
+	"$S" -S 1 m.ko 2> "$work/err"; rc=$?
+	expect host-S-needs-o 1 "^ERROR: -S needs -o FILE"
+	"$S" -o x -S 0,2 m.ko 2> "$work/err"; rc=$?
+	expect host-S-size 1 "^ERROR: -S: '0,2' is not SIZE\[,N\]"
+	"$S" -o x -S 1,0 m.ko 2> "$work/err"; rc=$?
+	expect host-S-count 1 "^ERROR: -S: '1,0' is not SIZE\[,N\]"
+	"$S" -D m.ko 2> "$work/err"; rc=$?
+	expect host-D-needs-o 1 "^ERROR: -D needs -o FILE"
 	if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 			"$S" "$work/fake.ko" 2> "$work/err"; rc=$?
@@ -125,6 +134,23 @@ build_module() {
 	EOF
 }
 
+# stap -t module for the probe hit report (optional: needs a built stap)
+build_timing_module() {
+	stap=${STAP:-$top/stap/stap}
+	[ -x "$stap" ] || return 0
+	mkdir -p "$work/stap"
+	cat > "$work/stap/life_timing.stp" <<-'EOF'
+	global n
+	probe begin { println("begin") }
+	probe timer.ms(10) { if (++n == 5) exit() }
+	probe end { println("end ", n) }
+	EOF
+	(cd "$work/stap" && "$stap" -t -p4 -m life_timing life_timing.stp) \
+		> "$work/stap/build.log" 2>&1 || { head -5 "$work/stap/build.log"; return 0; }
+	[ -f "$work/stap/life_timing.ko" ] && timing_module=$work/stap/life_timing.ko
+	return 0
+}
+
 make_initrd() {
 	root=$work/root
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/work"
@@ -134,7 +160,7 @@ make_initrd() {
 		cp -L "$lib" "$root$lib"
 	done
 	cp "$work/staprun" "$module" "$work/hello_mod_badver.ko" \
-		"$here/guest-tests.sh" "$root/work/"
+		"$here/guest-tests.sh" $timing_module "$root/work/"
 	cat > "$root/init" <<-'EOF'
 	#!/bin/busybox sh
 	/bin/busybox --install -s /bin
@@ -187,8 +213,10 @@ lab_tests() {
 build_staprun || { echo "FAIL build-staprun"; exit 1; }
 kver=$(find_kver)
 module=
+timing_module=
 if [ -n "$kver" ] && [ -d "/lib/modules/$kver/build" ]; then
 	build_module "$kver" || bad build-module "kbuild failed"
+	[ "$tier" = host ] || build_timing_module
 fi
 case $tier in
 host) host_tests ;;
