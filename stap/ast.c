@@ -141,7 +141,7 @@ const char *lex_decode_string(const char *raw, size_t n, const char **err)
 		}
 	}
 	const char *s = xstrndup(buf_cstr(&b), b.len);
-	free(b.s);
+	buf_free(&b);
 	return s;
 }
 
@@ -211,7 +211,7 @@ Vec *parse_format(const char *fmt, const char **err)
 			p++;
 		if (!*p || !strchr("diouxXscpbmM", *p)) {
 			*err = "invalid or missing conversion specifier";
-			free(lit.s);
+			buf_free(&lit);
 			return v;
 		}
 		c->conv = *p++;
@@ -224,7 +224,7 @@ Vec *parse_format(const char *fmt, const char **err)
 		l->text = xstrndup(lit.s, lit.len);
 		vec_push(v, l);
 	}
-	free(lit.s);
+	buf_free(&lit);
 	return v;
 }
 
@@ -355,7 +355,7 @@ char *pp_string(const ProbePoint *pp)
 			buf_printf(&b, "(\"%s\")", c->arg->str);
 	}
 	char *s = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return s;
 }
 

@@ -27,7 +27,7 @@ static int write_kbuild(Session *s, const char *dir)
 	}
 	fputs(buf_cstr(&b), f);
 	fclose(f);
-	free(b.s);
+	buf_free(&b);
 	return 0;
 }
 

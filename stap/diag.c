@@ -236,6 +236,16 @@ void fatal(const char *fmt, ...)
 }
 
 /* Printed at the end of a failed or noisy pass, as SystemTap does. */
+/* Forget everything said (the fuzzer parses many inputs in one process). */
+void diag_reset(void)
+{
+	seen_msgs = (Vec){0};
+	last_file = NULL;
+	pending_blank = false;
+	suppressed_errors = suppressed_warnings = 0;
+	g_errors = g_warnings = 0;
+}
+
 void diag_flush(void)
 {
 	flush_blank();

@@ -395,5 +395,5 @@ void dump_file(FILE *out, Stapfile *f)
 	vec_foreach(&f->funcs, i)
 		put_function(&b, vec_get(&f->funcs, i));
 	fputs(buf_cstr(&b), out);
-	free(b.s);
+	buf_free(&b);
 }

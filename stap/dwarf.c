@@ -285,7 +285,7 @@ int dw_kernel(Session *s, const Tok *at)
 	for (ssize_t i = 0; i < n; i++)
 		buf_printf(&b, "%02x", ((const unsigned char *)id)[i]);
 	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : rel);
-	free(b.s);
+	buf_free(&b);
 	load_symtab(k);
 	const char *dir = xsprintf("%s/cache/dwarf", cache_dir());
 	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
@@ -454,7 +454,7 @@ static const char *type_text(Dwarf_Die *var)
 	Buf b = {0};
 	type_name_buf(&t, &b);
 	char *r = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return r;
 }
 
@@ -470,7 +470,7 @@ void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out)
 			Buf b = {0};
 			type_name_buf(&rt, &b);
 			buf_printf(out, " $return:%s", buf_cstr(&b));
-			free(b.s);
+			buf_free(&b);
 		}
 	}
 	if (dwarf_child(&fd, &child) != 0)
@@ -1014,7 +1014,7 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 			const char *msg = xsprintf("unable to find local '%s', [man error::dwarf] dieoffset %#" PRIx64
 						   " in kernel, near pc %#" PRIx64 " in %s %s (alternatives: %s)",
 						   name, f->die_off, pc, f->name, f->decl_file, buf_cstr(&b));
-			free(b.s);
+			buf_free(&b);
 			return msg;
 		}
 		ch.loc = var_location(&var, &lc);
@@ -1227,7 +1227,7 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 			pp_scalar(&p, &prt, "(int64_t)c->regs->ax", dollars > 0);
 		}
 		*code = xstrdup(buf_cstr(&b));
-		free(b.s);
+		buf_free(&b);
 		return NULL;
 	}
 	if (str_eq(name, "$$vars") || str_eq(name, "$$parms") || str_eq(name, "$$locals")) {
@@ -1248,7 +1248,7 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 			} while (dwarf_siblingof(&child, &child) == 0);
 		}
 		*code = xstrdup(buf_cstr(&b));
-		free(b.s);
+		buf_free(&b);
 		return NULL;
 	}
 	/* $var->chain$ : the value the chain names, expanded */
@@ -1281,7 +1281,7 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		    (dwarf_tag(&pt) == DW_TAG_structure_type || dwarf_tag(&pt) == DW_TAG_union_type)) {
 			pp_struct(&p, &pt, xsprintf("((uint64_t)%s)", as_value(&ch)));
 			*code = xstrdup(buf_cstr(&b));
-			free(b.s);
+			buf_free(&b);
 			return NULL;
 		}
 	}
@@ -1292,7 +1292,7 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		pp_scalar(&p, &ch.type, as_value(&ch), true);
 	}
 	*code = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return NULL;
 }
 
@@ -1440,7 +1440,7 @@ const char *dw_cast_code(Session *s, Node *n, const char *ptr,
 			else
 				pp_value_at(&p, &ch.type, ch.loc.expr, NULL);
 			*code = xstrdup(buf_cstr(&b));
-			free(b.s);
+			buf_free(&b);
 			return "pretty";
 		}
 		const char *err = chain_step(&ch, c, index_expr, arg);
@@ -1705,6 +1705,6 @@ const char *dw_params_pretty(Session *s, DwFunc *f, int first, const char *word,
 		break;
 	}
 	*code = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return NULL;
 }

@@ -1157,7 +1157,7 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 	vec_foreach(&decl->points, i)
 		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&decl->points, i)));
 	vec_push(&chain, xstrdup(buf_cstr(&b)));
-	free(b.s);
+	buf_free(&b);
 	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
 	if (found || pp->optional || g_errors > errs)
 		return;

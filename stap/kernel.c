@@ -94,6 +94,13 @@ int kernel_resolve(Session *s, bool need_tree)
 static Vec config_names, config_values;
 static bool config_loaded;
 
+/* Drop cached configuration (its memory is the arena's). */
+void kernel_forget(void)
+{
+	config_names = config_values = (Vec){0};
+	config_loaded = false;
+}
+
 const char *kernel_config(Session *s, const char *name)
 {
 	if (!config_loaded) {

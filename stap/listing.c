@@ -68,19 +68,32 @@ static int by_name(const void *a, const void *b)
 	return c ? c : x->params.len - y->params.len;
 }
 
+/* A probe's -l name: as written when it went through aliases, unless
+ * written with wildcards: then the name of the alias it matched. */
+static const char *list_name(DProbe *d)
+{
+	if (!d->orig || d->derivation.len <= 1)
+		return d->pp_text;
+	const char *orig = pp_string(d->orig);
+	if (!strchr(orig, '*'))
+		return orig;
+	const char *alias = vec_get(&d->derivation, 1);
+	return xstrndup(alias, strcspn(alias, ",+= "));
+}
+
 void dump_elaborated(FILE *out, Session *s)
 {
 	if (s->list_mode) {
 		Vec seen = {0};
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
-			const char *name = d->orig && d->derivation.len > 1 ? pp_string(d->orig) : d->pp_text;
-			if (s->list_vars && d->family == &family_kernel) {
+			const char *name = list_name(d);
+			if (s->list_vars && (d->family == &family_kernel || d->family->list_vars)) {
 				Buf b = {0};
 				buf_puts(&b, name);
-				kernel_list_vars(s, d, &b);
+				(d->family->list_vars ? d->family->list_vars : kernel_list_vars)(s, d, &b);
 				name = xstrdup(buf_cstr(&b));
-				free(b.s);
+				buf_free(&b);
 			}
 			bool dup = false;
 			vec_foreach(&seen, k)

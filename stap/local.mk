@@ -3,7 +3,7 @@
 bin_PROGRAMS += stap/stap
 stap_stap_SOURCES = \
 	stap/stap.h stap/ast.h \
-	stap/main.c stap/util.c stap/diag.c \
+	stap/main.c stap/session.c stap/util.c stap/diag.c \
 	stap/lexer.l stap/parser.y stap/preproc.c stap/ast.c stap/dump.c \
 	stap/tapsets.c stap/elaborate.c stap/optimize.c stap/synth.c stap/listing.c \
 	stap/probes.c stap/probe_begin.c stap/probe_timer.c stap/probe_kernel.c stap/probe_kprobe.c stap/dwarf.c \

@@ -456,7 +456,7 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 				buf_puts(&b, name);
 		}
 		parse_error_tok(t, "expected %s", buf_cstr(&b));
-		free(b.s);
+		buf_free(&b);
 	}
 	ctx->failed = true;
 	return 0;

@@ -607,7 +607,7 @@ static Vec *probe_words(Vec *in)
 				w->kind = T_PPWORD;
 				w->code = PPWORD;
 				w->text = xstrdup(buf_cstr(&b));
-				free(b.s);
+				buf_free(&b);
 				vec_push(out, w);
 				prev = w;
 				continue;

@@ -25,7 +25,7 @@ static const char *shell_quote(const char *s)
 	}
 	buf_putc(&b, '\'');
 	char *r = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return r;
 }
 

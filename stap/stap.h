@@ -32,6 +32,7 @@ typedef struct Family Family;
 /* ================================================================ util.c */
 
 void *xalloc(size_t n);				/* zeroed arena memory; never NULL */
+void arena_reset(void);				/* free the whole arena (fuzzing only) */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -55,7 +56,7 @@ void vec_push(Vec *v, const void *p);
 #define vec_get(v, i) ((v)->data[i])
 #define vec_foreach(v, i) for (int i = 0; i < (v)->len; i++)
 
-/* A growable string (malloc-backed, for large outputs such as C code). */
+/* A growable string (arena-backed). */
 typedef struct Buf {
 	char *s;
 	size_t len;
@@ -67,6 +68,7 @@ void buf_putn(Buf *b, const char *s, size_t n);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(Buf *b, const char *fmt, va_list ap);
 char *buf_cstr(Buf *b);				/* NUL-terminated contents ("" if empty) */
+void buf_free(Buf *b);				/* done with b (arena: a no-op) */
 
 /* ================================================================ diag.c */
 
@@ -413,6 +415,7 @@ void dump_elaborated(FILE *out, Session *s);	/* -p2 listing */
 int elaborate_dump(Session *s, int what);	/* --dump-functions 'f', -types 't', -aliases 'a' */
 void diag_summary(void);			/* "similar messages suppressed" lines */
 void diag_flush(void);				/* end the last error's report */
+void diag_reset(void);				/* forget all messages (fuzzing) */
 
 /* ================================================================ probes.c (family table) */
 
@@ -529,6 +532,7 @@ typedef struct Kernel {
 int kernel_resolve(Session *s, bool need_tree);	/* fills s->kernel; errors say which package */
 const char *kernel_config(Session *s, const char *name);	/* "y", "m", value, or NULL */
 int kernel_version_code(Session *s);	/* KERNEL_VERSION(a,b,c) of release */
+void kernel_forget(void);			/* drop the cached .config (fuzzing) */
 int build_module(Session *s);		/* pass 4 */
 /* cache.c: passes 3-4 results under $SYSTEMTAP_DIR/cache */
 const char *cache_compute_key(Session *s);	/* from s->c_text and the build inputs */

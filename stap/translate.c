@@ -104,7 +104,7 @@ static const char *c_string(const char *s)
 	}
 	buf_putc(&b, '"');
 	char *r = xstrdup(buf_cstr(&b));
-	free(b.s);
+	buf_free(&b);
 	return r;
 }
 
@@ -366,7 +366,7 @@ static void splice(Gen *g, Buf *side)
 {
 	if (side->len)
 		buf_puts(g->out, buf_cstr(side));
-	free(side->s);
+	buf_free(side);
 }
 
 static const char *gen_logical(Gen *g, Node *n)
@@ -513,7 +513,7 @@ static const char *fmt_flags(unsigned f)
 	if (f & FMT_ALT) buf_puts(&b, "|STP_FMT_ALT");
 	if (f & FMT_ZERO) buf_puts(&b, "|STP_FMT_ZERO");
 	char *r = xstrdup(buf_cstr(&b) + 1);
-	free(b.s);
+	buf_free(&b);
 	return r;
 }
 
@@ -1213,7 +1213,7 @@ static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
 	emit_frame(frames, &g, f->cname, &f->params, &f->locals, f->ret);
 	buf_printf(code, "/* function %s (%s:%d) */\nstatic void %s(struct stp_context *c)\n{\n%s}\n\n",
 		   f->name, f->file->name, f->tok->loc.line, f->cname, buf_cstr(&body));
-	free(body.s);
+	buf_free(&body);
 }
 
 static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
@@ -1260,8 +1260,8 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 	if (d->entry_exprs.len)
 		buf_printf(code, "/* probe %s: values at the call */\nstatic void %s_entry(struct stp_context *c)\n{\n%s}\n\n",
 			   d->pp_text, d->cname, buf_cstr(&entry));
-	free(body.s);
-	free(entry.s);
+	buf_free(&body);
+	buf_free(&entry);
 }
 
 /* ================================================================ globals and locks */

@@ -11,25 +11,41 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { ARENA_CHUNK = 1 << 20 };
+enum { ARENA_CHUNK = 1 << 20, CHUNK_HEAD = 16 };
 
 static char *arena_ptr;
 static size_t arena_left;
+static void *arena_chunks;	/* every chunk, chained through its first word */
 
 void *xalloc(size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if (n > arena_left) {
 		size_t sz = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		arena_ptr = calloc(1, sz);
-		if (!arena_ptr)
+		char *chunk = calloc(1, sz + CHUNK_HEAD);
+		if (!chunk)
 			fatal("out of memory");
+		*(void **)chunk = arena_chunks;
+		arena_chunks = chunk;
+		arena_ptr = chunk + CHUNK_HEAD;
 		arena_left = sz;
 	}
 	void *p = arena_ptr;
 	arena_ptr += n;
 	arena_left -= n;
 	return p;
+}
+
+/* Free everything (the fuzzer parses many inputs in one process). */
+void arena_reset(void)
+{
+	while (arena_chunks) {
+		void *next = *(void **)arena_chunks;
+		free(arena_chunks);
+		arena_chunks = next;
+	}
+	arena_ptr = NULL;
+	arena_left = 0;
 }
 
 char *xstrndup(const char *s, size_t n)
@@ -160,6 +176,7 @@ void vec_push(Vec *v, const void *p)
 	v->data[v->len++] = (void *)p;
 }
 
+/* Buffers live in the arena too: growing copies, the old block is dropped. */
 static void buf_grow(Buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
@@ -167,10 +184,17 @@ static void buf_grow(Buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
-	b->s = realloc(b->s, cap);
-	if (!b->s)
-		fatal("out of memory");
+	char *s = xalloc(cap);
+	if (b->len)
+		memcpy(s, b->s, b->len + 1);
+	b->s = s;
 	b->cap = cap;
+}
+
+void buf_free(Buf *b)
+{
+	/* arena memory: nothing to do; kept so that lifetimes stay visible */
+	(void)b;
 }
 
 void buf_putn(Buf *b, const char *s, size_t n)

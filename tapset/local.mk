@@ -11,6 +11,7 @@ dist_tapset_DATA = \
 	tapset/conversions.stp \
 	tapset/errno.stp \
 	tapset/random.stp \
+	tapset/perf.stp \
 	tapset/indent.stp \
 	tapset/regex.stp
 dist_man_MANS += doc/stapfuncs.3stap
