@@ -1606,8 +1606,8 @@ void dw_params(Session *s, DwFunc *f, Vec *out)
 			int tag = dwarf_tag(&pt);
 			if (tag != DW_TAG_pointer_type)
 				dwarf_aggregate_size(&pt, &size);
-			dp->scalar = (tag == DW_TAG_base_type || tag == DW_TAG_pointer_type ||
-				      tag == DW_TAG_enumeration_type) && size <= 8;
+			/* what one integer register carries (SysV x86-64) */
+			dp->scalar = tag != DW_TAG_array_type && size <= 8;
 		}
 		vec_push(out, dp);
 	}

@@ -487,7 +487,7 @@ typedef struct DwTracepoint {
 typedef struct DwParam {
 	const char *name;
 	const char *type;		/* SystemTap's spelling: "struct task_struct*" */
-	bool scalar;			/* integer, enum or pointer of at most 8 bytes */
+	bool scalar;			/* passed in one register: at most 8 bytes */
 } DwParam;
 Vec *dw_tracepoints(Session *s);	/* DwTracepoint* of vmlinux, by system then name */
 void dw_params(Session *s, DwFunc *f, Vec *out);	/* DwParam* in order */
