@@ -11,7 +11,8 @@ packages=(
 	libdw-dev libelf-dev			# DWARF for kernel probes
 	linux-headers-amd64			# kbuild tree of the lab kernel
 	qemu-system-x86 busybox-static cpio	# the lab
-	valgrind				# memory checks in the test suite
+	valgrind time				# memory checks, benchmarks
+	clang libclang-rt-14-dev		# the parser fuzz target (libFuzzer)
 )
 missing=()
 for p in "${packages[@]}"; do

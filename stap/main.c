@@ -132,6 +132,7 @@ enum {
 };
 
 static int dump_mode;
+static bool flight;		/* -F: flight recorder */
 static bool clean_cache;
 
 static void add_staprun_opt(Session *s, const char *opt, const char *arg)
@@ -227,7 +228,7 @@ static void parse_options(Session *s, int argc, char **argv)
 			s->script_text = optarg;
 			break;
 		case 'E': s->script_text = optarg; break;
-		case 'F': add_staprun_opt(s, "-L", NULL); break;
+		case 'F': flight = true; break;
 		case 'S': add_staprun_opt(s, "-S", optarg); break;
 		case 'T': add_staprun_opt(s, "-T", optarg); break;
 		case 't': s->timing = true; break;
@@ -273,6 +274,10 @@ static void parse_options(Session *s, int argc, char **argv)
 		vec_push(&s->script_args, argv[i]);
 	if (s->cmd && s->target_pid)
 		fatal("You can't specify -c and -x options together.");
+	/* -F: in memory, detached (staprun -L; reattach with staprun -A), or
+	 * with -o, files written in the background (staprun -D) */
+	if (flight)
+		add_staprun_opt(s, s->output_file ? "-D" : "-L", NULL);
 	if (s->vm && !s->release)
 		s->release = NULL;	/* the lab kernel; resolved in kernel.c */
 }
