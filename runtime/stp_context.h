@@ -50,6 +50,7 @@ struct stp_context {
 };
 
 static struct stp_context __percpu *stp_contexts;
+static atomic64_t stp_skipped_limited;	/* skips counted against MAXSKIPPED */
 
 static void stp_error_at(struct stp_context *c, const char *msg, const char *loc)
 {
@@ -106,13 +107,19 @@ static void stp_report_error(struct stp_context *c)
 		stp_request_exit();
 }
 
-static void stp_note_skipped(void)
+/* A probe hit that did not run.  Reentrance (a probe in an interrupt that
+ * arrived during another handler on this CPU) is counted but, as with
+ * SystemTap's default INTERRUPTIBLE=1, not held against MAXSKIPPED;
+ * lock timeouts are. */
+static void stp_note_skipped(bool reentrance)
 {
 	stp_probe_skipped();
-	if (atomic64_read(&stp_skipped_count) > MAXSKIPPED) {
+#ifndef STP_SUPPRESS_HANDLER_ERRORS
+	if (!reentrance && atomic64_inc_return(&stp_skipped_limited) > MAXSKIPPED) {
 		stp_oob(STP_OOB_ERROR, "ERROR: Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.\n");
 		stp_request_exit();
 	}
+#endif
 }
 
 static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, int kind, void *data)
@@ -130,7 +137,7 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	preempt_disable();
 	c = this_cpu_ptr(stp_contexts);
 	if (atomic_inc_return(&c->busy) != 1) {
-		stp_note_skipped();
+		stp_note_skipped(true);
 		goto out_busy;
 	}
 	c->probe = p;
@@ -143,7 +150,7 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	c->entry_data = data;
 	c->actionremaining = kind == STP_PROBE_NORMAL ? MAXACTION : MAXACTION_INTERRUPTIBLE;
 	if (p->nlocks && !stp_locks_take(p->locks, p->nlocks)) {
-		stp_note_skipped();
+		stp_note_skipped(false);
 		goto out_busy;
 	}
 #ifdef STP_TIMING
@@ -182,7 +189,7 @@ static bool stp_probe_run_entry(void (*fn)(struct stp_context *), struct pt_regs
 	preempt_disable();
 	c = this_cpu_ptr(stp_contexts);
 	if (atomic_inc_return(&c->busy) != 1) {
-		stp_note_skipped();
+		stp_note_skipped(true);
 		goto out;
 	}
 	c->regs = regs;

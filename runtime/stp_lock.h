@@ -4,7 +4,7 @@
  * Each global has a reader/writer lock.  The translator knows which
  * globals a probe (and the functions it calls) reads and writes; the probe
  * entry takes those locks in index order, with trylock only (a probe may
- * run in NMI context), up to MAXTRYLOCK attempts TRYLOCKDELAY ns apart.
+ * run in NMI context), up to MAXTRYLOCK attempts TRYLOCKDELAY us apart.
  * Failing that the hit is skipped and counted.
  */
 #ifndef STP_LOCK_H
@@ -52,7 +52,7 @@ static bool stp_locks_take(const struct stp_lockreq *req, int n)
 		for (tries = 0; tries < MAXTRYLOCK; tries++) {
 			if (req[i].write ? write_trylock(&l->rw) : read_trylock(&l->rw))
 				break;
-			ndelay(TRYLOCKDELAY);
+			udelay(TRYLOCKDELAY);
 		}
 		if (tries == MAXTRYLOCK) {
 			stp_locks_release(req, i);

@@ -59,7 +59,7 @@
 #define MAXTRYLOCK 1000			/* lock attempts before skipping a probe */
 #endif
 #ifndef TRYLOCKDELAY
-#define TRYLOCKDELAY 10			/* ns between lock attempts */
+#define TRYLOCKDELAY 10			/* microseconds between lock attempts */
 #endif
 #ifndef STP_PRINT_BUFSIZE
 #define STP_PRINT_BUFSIZE 8192		/* per-CPU output staging buffer */

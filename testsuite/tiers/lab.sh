@@ -27,7 +27,7 @@ cat > "$mods/runall.sh" <<'GUEST'
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
-	eval "timeout -s INT 30 staprun $opts $m" > "$n.out" 2> "$n.err"
+	eval "timeout -s INT 60 staprun $opts $m" > "$n.out" 2> "$n.err"
 	echo $? > "$n.rc"
 done
 for m in t_*.ko; do
