@@ -69,6 +69,14 @@ static void pp_fail(PP *pp, const Tok *t, const char *msg)
 	pp->failed = true;
 }
 
+/* The same, about a token other than the one being read ("at:"). */
+static void pp_fail_at(PP *pp, const Tok *t, const char *msg)
+{
+	if (!pp->failed)
+		parse_error_at(t, "%s", msg);
+	pp->failed = true;
+}
+
 /* Index of the token closing the construct opened at `open` (one of %( ),
  * scanning for `want` ("%?", "%:", "%)") at nesting depth 0. */
 static int find_pp(Vec *in, int from, int to, const char *want)
@@ -195,7 +203,13 @@ static bool cond_primary(Cond *c)
 		rhs = cond_peek(c);
 	}
 	if (!rhs || (rhs->kind != T_STRING && rhs->kind != T_NUMBER)) {
-		pp_fail(c->pp, rhs ? rhs : op, "expected string or number literal");
+		pp_fail_at(c->pp, rhs ? rhs : op, "expected string or number literal");
+		return false;
+	}
+	bool wants_string = t->kind == T_IDENT && !str_startswith(t->text, "CONFIG_") &&
+			    !str_eq(t->text, "guru_mode");
+	if (wants_string && rhs->kind != T_STRING) {
+		pp_fail_at(c->pp, rhs, "expected string literal");
 		return false;
 	}
 	c->i++;
@@ -234,7 +248,9 @@ static bool cond_primary(Cond *c)
 	} else if (t->kind == T_STRING) {
 		lhs = t->text;
 	} else {
-		pp_fail(c->pp, t, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison literal");
+		pp_fail_at(c->pp, t, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v',\n"
+			   "             'runtime', 'systemtap_privilege', 'CONFIG_...', or\n"
+			   "             comparison between strings or integers");
 		return false;
 	}
 	if (rhs->kind == T_NUMBER) {
@@ -278,8 +294,12 @@ static int do_conditional(PP *pp, Vec *in, int at, int to, Vec *out)
 	Tok *open = tok_at(in, at);
 	int q = find_pp(in, at + 1, to, "%?");
 	int end = find_pp(in, at + 1, to, "%)");
-	if (q < 0 || end < 0 || q > end) {
-		pp_fail(pp, open, "incomplete conditional - missing %?");
+	if (end < 0) {
+		pp_fail_at(pp, open, "incomplete conditional at end of file");
+		return to;
+	}
+	if (q < 0 || q > end) {
+		pp_fail_at(pp, open, "expected '%?' marker for conditional");
 		return to;
 	}
 	int colon = find_pp(in, q + 1, end, "%:");
@@ -368,7 +388,9 @@ static int do_macro_call(PP *pp, Macro *m, Vec *in, int at, int to, Vec *out)
 	Vec args = {0};		/* Vec* of Tok* per parameter */
 	if (m->params.len > 0) {
 		if (i >= to || !is_op(tok_at(in, i), "(")) {
-			pp_fail(pp, call, xsprintf("expected '(' after macro '%s'", m->name));
+			pp_fail_at(pp, i < to ? tok_at(in, i) : call,
+				   xsprintf("expected '(' in invocation of macro '@%s' taking %d parameter%s",
+					    m->name, m->params.len, m->params.len == 1 ? "" : "s"));
 			return to;
 		}
 		int depth = 0;
@@ -474,7 +496,7 @@ static void expand(PP *pp, Vec *in, int from, int to, Vec *out)
 			continue;
 		}
 		if (is_op(t, "%?") || is_op(t, "%:") || is_op(t, "%)")) {
-			pp_fail(pp, t, "incomplete conditional - unexpected preprocessor operator");
+			pp_fail_at(pp, t, "incomplete conditional - missing '%('");
 			return;
 		}
 		if (t->kind == T_ATOP && str_eq(t->text, "@define")) {
@@ -499,7 +521,7 @@ static void expand(PP *pp, Vec *in, int from, int to, Vec *out)
 			}
 			int code = lex_atop(t->text);
 			if (!code) {
-				pp_fail(pp, t, xsprintf("unknown macro or operator '%s'", t->text));
+				pp_fail(pp, t, xsprintf("unknown operator %s", t->text));
 				return;
 			}
 			Tok *c = clone_tok(t, NULL);
