@@ -44,6 +44,7 @@ struct stp_context {
 	const char *last_stmt;		/* the statement being executed */
 	long actionremaining;		/* MAXACTION budget */
 	int nesting;			/* function call depth */
+	int next_fn;			/* a function said `next`: try the next overload */
 	void *frames;			/* union stp_frame[MAXNESTING + 1] */
 	void *entry_data;		/* .return probes: values saved at entry */
 	char error_buffer[MAXSTRINGLEN];

@@ -428,6 +428,7 @@ Func *ast_function_head(ParseCtx *ctx, Tok *name, int type, Vec *params, int pri
 	f->ret = (Type)type;
 	f->ret_declared = type != TY_UNKNOWN;
 	f->priority = prio;
+	f->priority_given = prio != 0;
 	f->file = ctx->file->src;
 	vec_foreach(params, i)
 		vec_push(&f->params, vec_get(params, i));

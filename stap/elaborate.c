@@ -211,6 +211,11 @@ static void resolve_array_ref(Scope *sc, Node *arr, int arity)
 	use_var(v, arr, arity);
 }
 
+static int64_t func_priority(const Func *f)
+{
+	return f->priority_given ? f->priority : f->file->is_tapset ? 1 : 0;
+}
+
 static void resolve_call(Scope *sc, Node *n)
 {
 	vec_foreach(&n->args, i)
@@ -231,12 +236,21 @@ static void resolve_call(Scope *sc, Node *n)
 		error_tok(n->tok, "unresolved function %s%s", n->name, similar_names(n->name, &all));
 		return;
 	}
-	Func *pick = NULL;
+	/* same-arity candidates in priority order (scripts 0, tapsets 1 by
+	 * default; declaration order on ties): `next` moves down this list */
+	Vec same = {0};
 	vec_foreach(&cands, i) {
 		Func *f = vec_get(&cands, i);
-		if (f->params.len == n->args.len && (!pick || f->priority < pick->priority))
-			pick = f;
+		if (f->params.len == n->args.len)
+			vec_push(&same, f);
 	}
+	for (int i = 1; i < same.len; i++)
+		for (int j = i; j > 0 && func_priority(vec_get(&same, j)) < func_priority(vec_get(&same, j - 1)); j--) {
+			void *t = same.data[j];
+			same.data[j] = same.data[j - 1];
+			same.data[j - 1] = t;
+		}
+	Func *pick = same.len ? vec_get(&same, 0) : NULL;
 	if (!pick) {
 		Func *f = vec_get(&cands, 0);
 		error_tok(n->tok, "arity mismatch found (function '%s' takes %d args)", f->name,
@@ -245,7 +259,9 @@ static void resolve_call(Scope *sc, Node *n)
 		return;
 	}
 	n->func = pick;
-	resolve_func(pick);
+	n->overloads = same;
+	vec_foreach(&same, i)
+		resolve_func(vec_get(&same, i));
 }
 
 static const char *dummy_index(Node *n, void *arg)
@@ -636,12 +652,23 @@ static Type infer_call(Node *n)
 			infer(vec_get(&n->args, i), TY_UNKNOWN);
 		return TY_UNKNOWN;
 	}
-	vec_foreach(&n->args, i) {
-		Var *p = vec_get(&f->params, i);
-		Node *a = vec_get(&n->args, i);
-		Type t = expect(a, p->type);
-		if (p->type == TY_UNKNOWN && t != TY_UNKNOWN)
-			var_type(p, t, a);
+	/* every overload sees the same arguments and must return the same type */
+	vec_foreach(&n->overloads, k) {
+		Func *o = vec_get(&n->overloads, k);
+		vec_foreach(&n->args, i) {
+			Var *p = vec_get(&o->params, i);
+			Node *a = vec_get(&n->args, i);
+			Type t = expect(a, p->type);
+			if (p->type == TY_UNKNOWN && t != TY_UNKNOWN)
+				var_type(p, t, a);
+		}
+		if (o != f && o->ret == TY_UNKNOWN && f->ret != TY_UNKNOWN) {
+			o->ret = f->ret;
+			changes++;
+		} else if (o != f && f->ret == TY_UNKNOWN && o->ret != TY_UNKNOWN) {
+			f->ret = o->ret;
+			changes++;
+		}
 	}
 	return set_type(n, f->ret);
 }
@@ -1336,11 +1363,15 @@ static void reach(Node *n, Vec *out)
 {
 	if (!n)
 		return;
-	if (n->kind == N_CALL && n->func && !n->func->visiting) {
-		n->func->visiting = true;
-		vec_push(out, n->func);
-		reach(n->func->body, out);
-	}
+	if (n->kind == N_CALL)
+		vec_foreach(&n->overloads, i) {
+			Func *f = vec_get(&n->overloads, i);
+			if (f->visiting)
+				continue;
+			f->visiting = true;
+			vec_push(out, f);
+			reach(f->body, out);
+		}
 	reach(n->lhs, out);
 	reach(n->rhs, out);
 	reach(n->cond, out);

@@ -43,7 +43,9 @@ static bool expr_effects(Node *n)
 			return true;
 		return list_effects(&n->args);
 	case N_CALL:
-		return list_effects(&n->args) || !n->func || func_effects(n->func);
+		if (list_effects(&n->args) || !n->func || n->overloads.len > 1)
+			return true;
+		return func_effects(n->func);
 	case N_FOREACH:
 		return expr_effects(n->fe->limit) || expr_effects(n->then);
 	default:

@@ -442,18 +442,21 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 		parse_error_tok(t, "expected identifier");
 	else {
 		Buf b = {0};
-		for (int i = 0; i < n && i < 5; i++) {
+		int shown = n < 5 ? n : 5;
+		for (int i = 0; i < shown; i++) {
 			const char *name = yysymbol_name(exp[i]);
 			if (i)
-				buf_puts(&b, i == n - 1 ? ", or " : ", ");
-			if (name[0] == '"' || name[0] == '\'')
-				buf_printf(&b, "'%.*s'", (int)strlen(name) - 2, name + 1);
-			else if (exp[i] == YYSYMBOL_IDENT || exp[i] == YYSYMBOL_PPWORD)
+				buf_puts(&b, i == shown - 1 ? (shown == 2 ? " or " : ", or ") : ", ");
+			if (exp[i] == YYSYMBOL_IDENT || exp[i] == YYSYMBOL_PPWORD)
 				buf_puts(&b, "identifier");
 			else if (exp[i] == YYSYMBOL_STRING)
 				buf_puts(&b, "string");
+			else if (exp[i] == YYSYMBOL_NUMBER)
+				buf_puts(&b, "number");
+			else if (name[0] == '"' || name[0] == '\'')
+				buf_printf(&b, "'%.*s'", (int)strlen(name) - 2, name + 1);
 			else
-				buf_puts(&b, name);
+				buf_printf(&b, "'%s'", name);
 		}
 		parse_error_tok(t, "expected %s", buf_cstr(&b));
 		buf_free(&b);

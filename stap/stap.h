@@ -258,7 +258,8 @@ struct Node {
 	Foreach *fe;
 	bool is_post;		/* N_INCDEC */
 	Var *var;		/* N_SYM, N_INDEX (through lhs), catch variable */
-	Func *func;		/* N_CALL */
+	Func *func;		/* N_CALL: the first candidate */
+	Vec overloads;		/* N_CALL: all candidates of this arity, in order (`next`) */
 	Vec fmt;		/* N_PRINT: FmtSpec* */
 	const char *catch_var;	/* N_TRY */
 	Tok *catch_tok;
@@ -313,6 +314,7 @@ struct Func {
 	Node *body;		/* N_BLOCK or N_EMBEDDED */
 	unsigned c_flags;	/* FC_* annotations of embedded-C bodies */
 	int64_t priority;	/* overload priority (`:N`) */
+	bool priority_given;	/* else 0 for scripts, 1 for tapsets */
 	bool is_private;
 	SrcFile *file;
 	bool used;		/* reachable from a probe */
@@ -491,8 +493,9 @@ typedef struct DwParam {
 } DwParam;
 Vec *dw_tracepoints(Session *s);	/* DwTracepoint* of vmlinux, by system then name */
 void dw_params(Session *s, DwFunc *f, Vec *out);	/* DwParam* in order */
-/* C for parameter `index` of f, held as the uint64_t C expression `value`,
- * then n's member chain; NULL or an error. */
+/* C for parameter `index` of f, held as the uint64_t C lvalue `value` (a
+ * small struct is read from its bytes), then n's member chain; NULL or an
+ * error. */
 const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, Node *n,
 			  const char *(*index_expr)(Node *, void *), void *arg, const char **code);
 /* $$parms/$$vars or $name$ over f's parameters from `first` on, valued by

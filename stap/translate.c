@@ -473,27 +473,44 @@ static const char *gen_call(Gen *g, Node *n)
 	error_jump(g, "\"MAXNESTING exceeded\"", n->tok);
 	g->indent--;
 	emit(g, "}");
-	emit(g, "{");
+	const char *t = f->ret == TY_STRING ? stemp(g) : f->ret == TY_LONG ? ltemp(g) : NULL;
+	/* runtime overloading: each candidate in turn while they say `next` */
+	int ncand = n->overloads.len ? n->overloads.len : 1;
+	for (int k = 0; k < ncand; k++) {
+		Func *o = n->overloads.len ? vec_get(&n->overloads, k) : f;
+		if (k) {
+			emit(g, "if (c->next_fn) {");
+			g->indent++;
+		}
+		emit(g, "{");
+		g->indent++;
+		emit(g, "struct stp_frame_%s *callee = &STP_FRAME_AT(c, c->nesting + 1)->%s;", o->cname, o->cname);
+		vec_foreach(&n->args, i) {
+			Var *p = vec_get(&o->params, i);
+			if (p->type == TY_STRING)
+				emit(g, "stp_strlcpy(callee->l_%s, %s);", p->name, (char *)vec_get(&vals, i));
+			else
+				emit(g, "callee->l_%s = %s;", p->name, (char *)vec_get(&vals, i));
+		}
+		emit(g, "c->next_fn = 0;");
+		emit(g, "c->nesting++;");
+		emit(g, "%s(c);", o->cname);
+		emit(g, "c->nesting--;");
+		if (t && f->ret == TY_STRING)
+			emit(g, "stp_strlcpy(%s, callee->__retvalue);", t);
+		else if (t)
+			emit(g, "%s = callee->__retvalue;", t);
+		g->indent--;
+		emit(g, "}");
+	}
+	for (int k = 1; k < ncand; k++) {
+		g->indent--;
+		emit(g, "}");
+	}
+	emit(g, "if (unlikely(c->next_fn)) {");
 	g->indent++;
-	emit(g, "struct stp_frame_%s *callee = &STP_FRAME_AT(c, c->nesting + 1)->%s;", f->cname, f->cname);
-	vec_foreach(&n->args, i) {
-		Var *p = vec_get(&f->params, i);
-		if (p->type == TY_STRING)
-			emit(g, "stp_strlcpy(callee->l_%s, %s);", p->name, (char *)vec_get(&vals, i));
-		else
-			emit(g, "callee->l_%s = %s;", p->name, (char *)vec_get(&vals, i));
-	}
-	emit(g, "c->nesting++;");
-	emit(g, "%s(c);", f->cname);
-	emit(g, "c->nesting--;");
-	const char *t = NULL;
-	if (f->ret == TY_STRING) {
-		t = stemp(g);
-		emit(g, "stp_strlcpy(%s, callee->__retvalue);", t);
-	} else if (f->ret == TY_LONG) {
-		t = ltemp(g);
-		emit(g, "%s = callee->__retvalue;", t);
-	}
+	emit(g, "c->next_fn = 0;");
+	error_jump(g, c_string(xsprintf("no more overloads of function '%s' to try with 'next'", f->name)), n->tok);
 	g->indent--;
 	emit(g, "}");
 	check_error(g);
@@ -1070,6 +1087,8 @@ static void gen_stmt(Gen *g, Node *n)
 		gen_try(g, n);
 		break;
 	case N_NEXT:
+		if (g->func)
+			emit(g, "c->next_fn = 1;");	/* try the next overload */
 		emit(g, "goto out;");
 		break;
 	case N_BREAK:
@@ -1173,6 +1192,7 @@ static void gen_embedded_func(Gen *g, Func *f)
 		emit(g, "#define STAP_RETURN() goto out");
 	}
 	emit(g, "#define STAP_ERROR(...) do { stp_error(c, __VA_ARGS__); goto out; } while (0)");
+	emit(g, "#define STAP_NEXT do { c->next_fn = 1; goto out; } while (0)");
 	emit(g, "{");
 	buf_puts(g->out, f->body->str);
 	buf_putc(g->out, '\n');
@@ -1185,6 +1205,7 @@ static void gen_embedded_func(Gen *g, Func *f)
 		emit(g, "#undef STAP_RETVALUE");
 	emit(g, "#undef STAP_RETURN");
 	emit(g, "#undef STAP_ERROR");
+	emit(g, "#undef STAP_NEXT");
 }
 
 static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
@@ -1324,7 +1345,8 @@ static void access_expr(Access *a, Node *n, bool write)
 		break;
 	case N_CALL:
 		access_list(a, &n->args);
-		access_func(a, n->func);
+		vec_foreach(&n->overloads, i)
+			access_func(a, vec_get(&n->overloads, i));
 		break;
 	case N_FOREACH:
 		note(a, n->fe->array->var, false);
