@@ -1625,12 +1625,18 @@ const char *dw_param_code(Session *s, DwFunc *f, int index, const char *value, N
 		return "parameter DIE not found";
 	if (!die_type(&p, &t) || !peel(&t, &ch.type))
 		return "parameter of void type";
+	int tag = dwarf_tag(&ch.type);
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+		/* a small struct passed by value: its bytes are the word's */
+		ch.loc.is_value = false;
+		ch.loc.expr = xsprintf("((uint64_t)&%s)", value);
+	}
 	vec_foreach(&n->comps, i) {
 		const char *err = chain_step(&ch, vec_get(&n->comps, i), index_expr, arg);
 		if (err)
 			return err;
 	}
-	int tag = dwarf_tag(&ch.type);
+	tag = dwarf_tag(&ch.type);
 	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) {
 		if (ch.loc.is_value)
 			return "struct/union value in a register cannot be used";

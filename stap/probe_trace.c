@@ -250,6 +250,8 @@ static const char *code_trace(Session *s, DProbe *d, Node *n, void *gen)
 /* Target variables are the handler's copies: writing them is refused. */
 static const char *store_trace(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen)
 {
+	if (n->type == TY_UNKNOWN)
+		return NULL;	/* not a variable here: reported already */
 	if (!s->guru)
 		error_tok(n->tok, "write to tracepoint variable '%s' not permitted; need stap -g", n->name);
 	else
