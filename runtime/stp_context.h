@@ -40,6 +40,7 @@ struct stp_context {
 	struct pt_regs *regs;		/* registers at the probe, or NULL */
 	int kind;			/* STP_PROBE_* */
 	const char *last_error;		/* set: an error is being propagated */
+	int error_fatal;		/* MAXACTION: try/catch must not catch it */
 	const char *error_loc;		/* where it happened, or NULL */
 	const char *last_stmt;		/* the statement being executed */
 	long actionremaining;		/* MAXACTION budget */
@@ -81,6 +82,7 @@ static inline void stp_error_clear(struct stp_context *c)
 		(c)->last_stmt = (loc);						\
 		if (unlikely(--(c)->actionremaining < 0)) {			\
 			stp_error_at((c), "MAXACTION exceeded", (loc));		\
+			(c)->error_fatal = 1;					\
 			goto label;						\
 		}								\
 	} while (0)
@@ -88,6 +90,7 @@ static inline void stp_error_clear(struct stp_context *c)
 #define STP_LOOP_CHECK(c, label) do {						\
 		if (unlikely(--(c)->actionremaining < 0)) {			\
 			stp_error_at((c), "MAXACTION exceeded", (c)->last_stmt);\
+			(c)->error_fatal = 1;					\
 			goto label;						\
 		}								\
 	} while (0)
@@ -146,6 +149,7 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	c->kind = kind;
 	c->last_error = NULL;
 	c->error_loc = NULL;
+	c->error_fatal = 0;
 	c->last_stmt = NULL;
 	c->nesting = 0;
 	c->entry_data = data;

@@ -1288,6 +1288,8 @@ static void mark_rw(Node *n, bool write)
 		mark_rw(n->els, false);
 		break;
 	case N_TRY:
+		if (n->var)
+			n->var->written = true;	/* the catch sets it */
 		mark_rw(n->then, false);
 		mark_rw(n->els, false);
 		break;
@@ -1309,6 +1311,29 @@ static void mark_rw(Node *n, bool write)
 			Comp *c = vec_get(&n->comps, i);
 			mark_rw(c->expr, false);
 		}
+	}
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Globals read but never assigned (and not initialized). */
+static void warn_unassigned_globals(Session *s)
+{
+	Vec names = {0};
+	vec_foreach(&s->globals, i) {
+		Var *v = vec_get(&s->globals, i);
+		if (!v->file->is_tapset)
+			vec_push(&names, v->name);
+	}
+	qsort(names.data, (size_t)names.len, sizeof(void *), cmp_name);
+	vec_foreach(&s->globals, i) {
+		Var *v = vec_get(&s->globals, i);
+		if (v->read && !v->written && !v->init && !v->file->is_tapset)
+			warn_tok(v->tok, "never-assigned global variable '%s'%s", v->name,
+				 similar_names(v->name, &names));
 	}
 }
 
@@ -1467,8 +1492,9 @@ int elaborate(Session *s)
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
+	remark_all(s);
+	warn_unassigned_globals(s);
 	if (!s->unoptimized && !s->list_mode) {
-		remark_all(s);
 		optimize(s, remark_all);
 		recompute_used_funcs(s);
 	}
@@ -1532,6 +1558,7 @@ int elaborate(Session *s)
 			error_tok(f->tok, "function cannot return a statistic");
 	}
 	check_types_resolved(&s->used_globals, "");
+	collect_histograms(s);
 	vec_foreach(&s->files, i) {
 		Stapfile *f = vec_get(&s->files, i);
 		vec_foreach(&f->embeds, k)

@@ -518,6 +518,7 @@ const char *dw_atvar_code(Session *s, Node *n, const char *(*index_expr)(Node *,
 /* ================================================================ translate.c */
 
 int translate(Session *s);		/* pass 3: writes s->c_file */
+void collect_histograms(Session *s);	/* pass 2: histogram kinds per statistic */
 /* For families' target code: C for an index expression inside a chain. */
 const char *(*translate_index_hook(void))(Node *, void *);
 /* For families: n is read at the call of a .return probe; its C there. */

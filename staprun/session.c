@@ -446,6 +446,10 @@ static void on_oob(struct session *s, const struct stp_msg_text *m, size_t n)
 		s->res->failed = true;
 	if (m->kind == STP_OOB_WARNING && opt.no_warnings)
 		return;
+	/* output the module flushed before this message comes first */
+	if (s->rs && !s->output_broken)
+		relay_pump(s->rs, false);
+	fflush(stdout);
 	len = strnlen(text, len);
 	fwrite(text, 1, len, stderr);
 	if (len && text[len - 1] != '\n')
