@@ -163,8 +163,15 @@ int elaborate_dump(Session *s, int what)
 		Vec all = {0};
 		vec_foreach(&s->aliases, i) {
 			Probe *p = vec_get(&s->aliases, i);
+			Buf t = {0};
+			vec_foreach(&p->points, k) {
+				ProbePoint *pp = vec_get(&p->points, k);
+				buf_printf(&t, "%s%s%s%s", k ? ", " : "", pp_string(pp), pp->optional ? "?" : "",
+					   pp->sufficient ? "!" : "");
+			}
 			vec_foreach(&p->alias_names, k)
-				vec_push(&all, pp_string(vec_get(&p->alias_names, k)));
+				vec_push(&all, xsprintf("%s %s %s", pp_string(vec_get(&p->alias_names, k)),
+							p->epilogue ? "+=" : "=", buf_cstr(&t)));
 		}
 		qsort(all.data, (size_t)all.len, sizeof(void *), cmp_str);
 		vec_foreach(&all, i)
@@ -178,7 +185,22 @@ int elaborate_dump(Session *s, int what)
 			vec_push(&sorted, f);
 	}
 	qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_name);
-	vec_foreach(&sorted, i)
-		put_func_head(stdout, vec_get(&sorted, i));
+	vec_foreach(&sorted, i) {
+		Func *f = vec_get(&sorted, i);
+		fprintf(stdout, "%s:%s (", f->name, type_name(f->ret));
+		vec_foreach(&f->params, k) {
+			Var *p = vec_get(&f->params, k);
+			fprintf(stdout, "%s%s:%s", k ? ", " : "", p->name, type_name(p->type));
+		}
+		fputc(')', stdout);
+		/* privilege of embedded-C functions, as SystemTap lists it */
+		if (f->c_flags & FC_UNPRIVILEGED)
+			fputs(" /* unprivileged */", stdout);
+		else if (f->c_flags & FC_MYPROC_UNPRIVILEGED)
+			fputs(" /* myproc-unprivileged */", stdout);
+		else if (f->c_flags & FC_GURU)
+			fputs(" /* guru */", stdout);
+		fputc('\n', stdout);
+	}
 	return 0;
 }
