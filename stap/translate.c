@@ -217,11 +217,19 @@ static const char *gen_index_read(Gen *g, Node *n)
 	return t;
 }
 
+/* SystemTap's text when an array is full. */
+static const char *overflow_msg(Var *v)
+{
+	if (v->maxsize)
+		return c_string(xsprintf("Array overflow, check size limit (%lld)", (long long)v->maxsize));
+	return "\"Array overflow, check MAXMAPENTRIES\"";
+}
+
 static void gen_map_set(Gen *g, Var *v, const char *key, const char *val, bool str, const Tok *at)
 {
 	emit(g, "if (unlikely(stp_map_set_%s(%s, %s, %s))) {", str ? "str" : "long", map_of(v), key, val);
 	g->indent++;
-	error_jump(g, "\"Array overflow, check MAXMAPENTRIES\"", at);
+	error_jump(g, overflow_msg(v), at);
 	g->indent--;
 	emit(g, "}");
 }
@@ -680,7 +688,7 @@ static const char *gen_statadd(Gen *g, Node *n)
 		const char *val = gen_long_temp(g, n->rhs);
 		emit(g, "if (unlikely(stp_map_stat_add(%s, %s, %s))) {", map_of(v), k, val);
 		g->indent++;
-		error_jump(g, "\"Array overflow, check MAXMAPENTRIES\"", n->tok);
+		error_jump(g, overflow_msg(v), n->tok);
 		g->indent--;
 		emit(g, "}");
 		return val;
