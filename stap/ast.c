@@ -233,7 +233,7 @@ const char *type_name(Type t)
 	switch (t) {
 	case TY_LONG: return "long";
 	case TY_STRING: return "string";
-	case TY_STATS: return "stat";
+	case TY_STATS: return "stats";
 	case TY_UNKNOWN: break;
 	}
 	return "unknown";

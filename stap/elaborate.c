@@ -62,6 +62,7 @@ static Var *new_local(Scope *sc, Tok *tok, const char *name)
 	Var *v = xalloc(sizeof *v);
 	v->name = name;
 	v->tok = tok;
+	v->arity = -1;
 	v->index = sc->locals->len;
 	vec_push(sc->locals, v);
 	return v;
@@ -155,14 +156,8 @@ static void resolve_func(Func *f);
 static Var *resolve_name(Scope *sc, Node *n, int arity)
 {
 	Var *v = lookup_local(sc, n->name);
-	if (v) {
-		if (arity > 0) {
-			error_tok(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
-				  arity, n->name);
-			return v;
-		}
-		return v;
-	}
+	if (v)
+		return v;	/* a local used as an array: use_var reports the arity */
 	v = lookup_global(S, n->name, sc->file);
 	if (!v) {
 		tapsets_need_global(S, n->name);
@@ -769,9 +764,7 @@ static Type infer(Node *n, Type want)
 		if (l == TY_UNKNOWN && r != TY_UNKNOWN)
 			l = infer(n->lhs, r);
 		if (l != TY_UNKNOWN && r != TY_UNKNOWN && l != r) {
-			if (l == TY_STATS)
-				error_tok(n->tok, "assignment to a statistic; use '<<<'");
-			else if (n->lhs->var)
+			if (n->lhs->var)
 				var_type(n->lhs->var, r, n->lhs);
 			else
 				type_error(n->rhs, l, r);
@@ -999,7 +992,7 @@ static const char *alias_text(Probe *alias)
 		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&alias->alias_names, i)));
 	buf_puts(&b, alias->epilogue ? " += " : " = ");
 	vec_foreach(&alias->points, i)
-		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&alias->points, i)));
+		buf_printf(&b, "%s%s", i ? ", " : "", pp_string(vec_get(&alias->points, i)));
 	return xstrdup(buf_cstr(&b));
 }
 
@@ -1142,7 +1135,7 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 		d->probe = decl;
 		d->body = body;
 		d->cond = cond;
-		d->pp_text = pp_string(c);
+		d->pp_text = xsprintf("%s%s%s", pp_string(c), c->optional ? "?" : "", c->sufficient ? "!" : "");
 		vec_foreach(chain, k)
 			vec_push(&d->derivation, vec_get(chain, k));
 		/* families that expand one point into many (DWARF wildcards) */
@@ -1162,8 +1155,11 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 		}
 		vec_foreach(&many, k) {
 			DProbe *m = vec_get(&many, k);
-			if (fam)
+			if (fam) {
 				m->family = fam;
+				m->pp_text = xsprintf("%s%s%s", m->pp_text, c->optional ? "?" : "",
+						      c->sufficient ? "!" : "");
+			}
 			m->index = S->probes.len;
 			/* each concrete probe owns its body and locals */
 			m->body = ast_clone(m->body);
@@ -1181,8 +1177,16 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 	int errs = g_errors;
 	Vec chain = {0};
 	Buf b = {0};
-	vec_foreach(&decl->points, i)
-		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&decl->points, i)));
+	vec_foreach(&decl->points, i) {
+		ProbePoint *p = vec_get(&decl->points, i);
+		buf_printf(&b, "%s%s%s%s", i ? "," : "", pp_string(p), p->optional ? "?" : "",
+			   p->sufficient ? "!" : "");
+		if (p->cond) {
+			Buf cb = {0};
+			dump_expr(&cb, p->cond);
+			buf_printf(&b, " if (%s)", buf_cstr(&cb));
+		}
+	}
 	vec_push(&chain, xstrdup(buf_cstr(&b)));
 	buf_free(&b);
 	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
@@ -1341,8 +1345,14 @@ static void warn_unused_locals(Vec *locals)
 {
 	vec_foreach(locals, i) {
 		Var *v = vec_get(locals, i);
-		if (v->read && !v->written && !v->is_param)
-			warn_tok(v->tok, "never-assigned local variable '%s'", v->name);
+		if (!v->read || v->written || v->is_param)
+			continue;
+		Vec others = {0};
+		vec_foreach(locals, k)
+			if (k != i)
+				vec_push(&others, ((Var *)vec_get(locals, k))->name);
+		qsort(others.data, (size_t)others.len, sizeof(void *), cmp_name);
+		warn_tok(v->tok, "never-assigned local variable '%s'%s", v->name, similar_names(v->name, &others));
 	}
 }
 
@@ -1494,6 +1504,10 @@ int elaborate(Session *s)
 		return g_errors - errs;
 	remark_all(s);
 	warn_unassigned_globals(s);
+	vec_foreach(&s->used_funcs, i)
+		warn_unused_locals(&((Func *)vec_get(&s->used_funcs, i))->locals);
+	vec_foreach(&s->probes, i)
+		warn_unused_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
 	if (!s->unoptimized && !s->list_mode) {
 		optimize(s, remark_all);
 		recompute_used_funcs(s);
@@ -1535,12 +1549,6 @@ int elaborate(Session *s)
 			mark_rw(((DProbe *)vec_get(&s->probes, i))->body, false);
 		if (g_errors > errs)
 			return g_errors - errs;
-	}
-	vec_foreach(&s->probes, i)
-		warn_unused_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
-	vec_foreach(&s->used_funcs, i) {
-		Func *f = vec_get(&s->used_funcs, i);
-		warn_unused_locals(&f->locals);
 	}
 	final_round = true;
 	type_round();

@@ -130,6 +130,11 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
 			fprintf(out, "%s", d->pp_text);
+			if (d->cond) {
+				Buf cb = {0};
+				dump_expr(&cb, d->cond);
+				fprintf(out, " if (%s)", buf_cstr(&cb));
+			}
 			if (d->family == &family_kernel) {
 				/* DWARF probes name their resolved point */
 				kernel_list_pc(s, d, out);
