@@ -456,6 +456,28 @@ static const char *gen_binary(Gen *g, Node *n)
 	return gen_arith(g, n->op, a, b, n->tok);
 }
 
+static bool node_has_next(const Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == N_NEXT)
+		return true;
+	if (node_has_next(n->then) || node_has_next(n->els))
+		return true;
+	vec_foreach(&n->stmts, i)
+		if (node_has_next(vec_get(&n->stmts, i)))
+			return true;
+	return false;
+}
+
+/* Can f say `next` (STAP_NEXT in embedded C)? */
+static bool func_may_next(const Func *f)
+{
+	if (f->body->kind == N_EMBEDDED)
+		return strstr(f->body->str, "STAP_NEXT") != NULL;
+	return node_has_next(f->body);
+}
+
 static const char *gen_call(Gen *g, Node *n)
 {
 	Func *f = n->func;
@@ -500,7 +522,8 @@ static const char *gen_call(Gen *g, Node *n)
 			else
 				emit(g, "callee->l_%s = %s;", p->name, (char *)vec_get(&vals, i));
 		}
-		emit(g, "c->next_fn = 0;");
+		if (ncand > 1 || func_may_next(o))
+			emit(g, "c->next_fn = 0;");
 		emit(g, "c->nesting++;");
 		emit(g, "%s(c);", o->cname);
 		emit(g, "c->nesting--;");
@@ -515,12 +538,14 @@ static const char *gen_call(Gen *g, Node *n)
 		g->indent--;
 		emit(g, "}");
 	}
-	emit(g, "if (unlikely(c->next_fn)) {");
-	g->indent++;
-	emit(g, "c->next_fn = 0;");
-	error_jump(g, c_string(xsprintf("no more overloads of function '%s' to try with 'next'", f->name)), n->tok);
-	g->indent--;
-	emit(g, "}");
+	if (ncand > 1 || func_may_next(f)) {
+		emit(g, "if (unlikely(c->next_fn)) {");
+		g->indent++;
+		emit(g, "c->next_fn = 0;");
+		error_jump(g, c_string(xsprintf("no more overloads of function '%s' to try with 'next'", f->name)), n->tok);
+		g->indent--;
+		emit(g, "}");
+	}
 	check_error(g);
 	return t ? t : "0";
 }
