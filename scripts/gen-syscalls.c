@@ -16,13 +16,16 @@
  *
  * Output: tapset/linux/syscalls.stp (syscall.NAME[.return] probing
  * kernel.function("__x64_sys_NAME") and reading the arguments from the
- * user registers the wrapper receives, $regs), tapset/linux/nd_syscalls.stp
+ * user registers the wrapper receives, $regs; a kprobe on the same symbol
+ * where the DWARF lacks the function), tapset/linux/nd_syscalls.stp
  * (the same bodies on kprobe.function, arguments through __nd_arg(N)) and
  * tapset/linux/syscall_table.stp (names by number, for syscall_any).
  *
  * A body is written once with placeholders: @1..@6 stand for the raw
  * 64-bit argument registers (di, si, dx, r10, r8, r9) and @ret for the
- * return value; each flavour substitutes its own way to read them.
+ * return value; each flavour substitutes its own way to read them.  In
+ * nd_syscall return probes the arguments read as 0 (unknown) for now:
+ * the translator has no @entry() for kprobe.function returns yet.
  * Integer parameters are narrowed to their C type (an `int` fd of -1 must
  * read as -1, whatever the upper half of the register holds).
  *
@@ -80,6 +83,7 @@ struct sc {
 	struct arg args[MAXARGS];
 	char *adds;		/* extra assignments ("\tv = expr\n"...) */
 	const char *retfmt;	/* return_str format: "1" decimal, "2" hex */
+	const char *dwpoint;	/* kernel.function("...") of the DWARF probes, if not the entry */
 	struct hand entry_body, return_body;
 	bool skip;
 };
@@ -379,6 +383,8 @@ static void name_vars(void)
  *                              parameters; a VAR_str for parameter VAR
  *                              replaces it in the generic argstr
  *   retfmt KNAME N             return_str format (2: hex, for addresses)
+ *   point KNAME FUNC@FILE      the DWARF probes' function, when the name
+ *                              alone also matches a dead weak stub
  *   entry KNAME ... end        the whole entry body (but `name`)
  *   return KNAME ... end       more of the return body
  */
@@ -455,6 +461,8 @@ static void read_spec(const char *path)
 			}
 		} else if (!strcmp(word, "add")) {
 			append(&s->adds, "\t%s\n", rest);
+		} else if (!strcmp(word, "point")) {
+			s->dwpoint = xstrdup(rest);
 		} else if (!strcmp(word, "retfmt")) {
 			s->retfmt = xstrdup(rest);
 		} else if (!strcmp(word, "entry")) {
@@ -482,15 +490,17 @@ static char *substitute(const char *body, enum flavour fl, bool in_return)
 	for (const char *p = body; *p; p++) {
 		if (p[0] == '@' && p[1] >= '1' && p[1] <= '6') {
 			int n = p[1] - '1';
-			if (fl == DW)
-				append(&out, "$regs->%s", regs[n]);
+			if (fl == DW && in_return)
+				append(&out, "(@defined($regs) ? $regs->%s : 0)", regs[n]);
+			else if (fl == DW)
+				append(&out, "(@defined($regs) ? $regs->%s : __nd_arg(%d))", regs[n], n + 1);
 			else if (in_return)
-				append(&out, "@entry(__nd_arg(%d))", n + 1);
+				append(&out, "0");	/* TODO: @entry(__nd_arg(N)) once kprobe returns have @entry */
 			else
 				append(&out, "__nd_arg(%d)", n + 1);
 			p++;
 		} else if (!strncmp(p, "@ret", 4) && !isalnum((unsigned char)p[4])) {
-			append(&out, "%s", fl == DW ? "$return" : "__nd_retval()");
+			append(&out, "%s", fl == DW ? "(@defined($return) ? $return : __nd_retval())" : "__nd_retval()");
 			p += 3;
 		} else {
 			append(&out, "%c", *p);
@@ -612,17 +622,27 @@ static void write_probes(FILE *f, enum flavour fl)
 		const struct sc *s = &scs[i];
 		if (s->skip)
 			continue;
-		const char *point = fl == DW ? "kernel.function(\"__x64_%s\")" : "kprobe.function(\"__x64_%s\")";
-		char *pt = xasprintf(point, s->entry);
+		/* SYSCALL_DEFINE0 makes __x64_sys_NAME a mere alias of __do_sys_NAME:
+		 * only the latter has DWARF */
+		char *pt = fl == ND ? xasprintf("kprobe.function(\"__x64_%s\")", s->entry) :
+			   s->dwpoint ? xasprintf("kernel.function(\"%s\")", s->dwpoint) :
+			   !s->nargs ? xasprintf("kernel.function(\"__do_%s\")", s->entry) :
+			   xasprintf("kernel.function(\"__x64_%s\")", s->entry);
 		char *entry = s->entry_body.text ? xstrdup(s->entry_body.text) : generic_entry(s);
 		char *sub = substitute(entry, fl, false);
-		fprintf(f, "probe %s.%s = %s%s\n{\n\tname = \"%s\"\n%s}\n", prefix, s->alias, pt,
-			fl == DW ? " ?" : "", s->namevar, sub);
+		/* a function the DWARF lacks (a .cold part, an alias) gets a kprobe */
+		char *alt = fl == DW ? xasprintf(" !, kprobe.function(\"__x64_%s\")", s->entry) : xstrdup("");
+		char *altret = fl == DW ? xasprintf(" !, kprobe.function(\"__x64_%s\").return", s->entry) :
+				xstrdup("");
+		fprintf(f, "probe %s.%s = %s%s\n{\n\tname = \"%s\"\n%s}\n", prefix, s->alias, pt, alt,
+			s->namevar, sub);
 		char *ret = substitute(s->return_body.text ? s->return_body.text : "", fl, true);
 		fprintf(f, "probe %s.%s.return = %s.return%s\n{\n\tname = \"%s\"\n"
 			"\tretval = %s\n\tretstr = return_str(%s, retval)\n%s}\n\n",
-			prefix, s->alias, pt, fl == DW ? " ?" : "", s->namevar,
-			fl == DW ? "$return" : "__nd_retval()", s->retfmt, ret);
+			prefix, s->alias, pt, altret, s->namevar,
+			fl == DW ? "@defined($return) ? $return : __nd_retval()" : "__nd_retval()", s->retfmt, ret);
+		free(alt);
+		free(altret);
 		free(pt);
 		free(entry);
 		free(sub);
