@@ -1323,6 +1323,24 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Is global `name` given a value with -G or name=value arguments? */
+static bool set_on_command_line(Session *s, const char *name)
+{
+	size_t n = strlen(name);
+	vec_foreach(&s->global_inits, i) {
+		const char *a = vec_get(&s->global_inits, i);
+		if (!strncmp(a, name, n) && a[n] == '=')
+			return true;
+	}
+	if (!s->uses_args)
+		vec_foreach(&s->script_args, i) {
+			const char *a = vec_get(&s->script_args, i);
+			if (!strncmp(a, name, n) && a[n] == '=')
+				return true;
+		}
+	return false;
+}
+
 /* Globals read but never assigned (and not initialized). */
 static void warn_unassigned_globals(Session *s)
 {
@@ -1335,7 +1353,8 @@ static void warn_unassigned_globals(Session *s)
 	qsort(names.data, (size_t)names.len, sizeof(void *), cmp_name);
 	vec_foreach(&s->globals, i) {
 		Var *v = vec_get(&s->globals, i);
-		if (v->read && !v->written && !v->init && !v->file->is_tapset)
+		if (v->read && !v->written && !v->init && !v->file->is_tapset &&
+		    !set_on_command_line(s, v->name))
 			warn_tok(v->tok, "never-assigned global variable '%s'%s", v->name,
 				 similar_names(v->name, &names));
 	}

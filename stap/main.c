@@ -326,6 +326,25 @@ static int pass1_parse(Session *s)
 	return 0;
 }
 
+/* `stap script.stp name=value`: a script that reads no arguments sets its
+ * globals that way (passed on to staprun as module parameters). */
+static void globals_from_args(Session *s)
+{
+	if (s->uses_args)
+		return;
+	Vec rest = {0};
+	vec_foreach(&s->script_args, i) {
+		const char *a = vec_get(&s->script_args, i);
+		const char *eq = strchr(a, '=');
+		Var *v = eq ? lookup_global(s, xstrndup(a, (size_t)(eq - a)), s->user_file) : NULL;
+		if (v && !v->file->is_tapset)
+			vec_push(&s->global_inits, a);
+		else
+			vec_push(&rest, a);
+	}
+	s->script_args = rest;
+}
+
 static const char *pass_names[] = { "", "parse", "analysis", "translation", "compilation", "run" };
 
 static int pass_failed(Session *s, int pass)
@@ -367,6 +386,7 @@ static int pipeline(Session *s)
 	c = clock_start();
 	if (elaborate(s))
 		return pass_failed(s, 2);
+	globals_from_args(s);
 	if (s->verbose)
 		fprintf(stderr, "Pass 2: analyzed script: %d probe%s, %d function%s, %d embed%s, %d global%s %s\n",
 			s->probes.len, s->probes.len == 1 ? "" : "s",

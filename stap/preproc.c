@@ -449,6 +449,7 @@ static void do_argument(PP *pp, Tok *t, Vec *out)
 {
 	Session *s = pp->s;
 	int n = s->script_args.len;
+	s->uses_args = true;
 	if (str_eq(t->text + 1, "#")) {
 		if (t->text[0] == '$') {
 			Tok *num = make_tok(t, T_NUMBER, NUMBER, xsprintf("%d", n));

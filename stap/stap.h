@@ -444,6 +444,9 @@ struct Family {
 	const char *(*target_store)(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen);
 	/* -L: " $name:type ..." after the probe point, or NULL. */
 	void (*list_vars)(Session *s, DProbe *d, Buf *out);
+	/* -p2: DWARF probes print a "pc=..." comment and their resolved
+	 * point instead of the derivation.  NULL: the derivation. */
+	void (*list_pc)(Session *s, DProbe *d, FILE *out);
 	/* Emit everything at file scope after the probe handlers.  Families
 	 * with `registers` define stp_fam_NAME_register(void) (0 or -errno,
 	 * undoing itself on failure) and stp_fam_NAME_unregister(void). */
@@ -455,6 +458,7 @@ extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
 extern const Family family_kernel, family_kprobe;
 extern const Family family_trace, family_perf, family_profile, family_procfs;
+extern const Family family_stmt;	/* probe_stmt.c: kernel.statement, module(...) */
 void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
 void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
 const Family *family_for(Session *s, DProbe *d);
@@ -515,6 +519,27 @@ const char *dw_cast_code(Session *s, Node *n, const char *ptr,
 const char *dw_atvar_code(Session *s, Node *n, const char *(*index_expr)(Node *, void *), void *arg,
 			  const char **code);
 
+/* ---- modules and lines (probe_stmt.c) */
+typedef struct DwModule DwModule;	/* a kernel module's debuginfo */
+typedef struct DwLine {
+	int line;
+	uint64_t addr;			/* its lowest address */
+} DwLine;
+DwModule *dw_module(Session *s, const char *name, const Tok *at);	/* NULL: warned or an error */
+void dw_module_names(Session *s, const char *pattern, Vec *out);	/* modules with debuginfo */
+const char *dw_module_name(DwModule *m);
+/* Make m's DWARF (NULL: vmlinux's) the one every dw_* call uses; returns
+ * the previous selection for dw_module_restore(). */
+void *dw_module_select(DwModule *m);
+void dw_module_restore(void *prev);
+/* The ELF symbol of m holding addr and the offset in it; *init if it is
+ * in an init section. */
+const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off, bool *init);
+void dw_func_lines(Session *s, DwFunc *f, Vec *out);	/* DwLine* by line */
+DwFunc *dw_func_at(Session *s, uint64_t pc);		/* the function holding pc */
+void dw_vars_at_text(Session *s, DwFunc *f, uint64_t pc, Buf *out);	/* -L at pc */
+void dw_ensure_cfi(void);		/* CFI for pcs past the entry (.debug_frame) */
+
 /* ================================================================ translate.c */
 
 int translate(Session *s);		/* pass 3: writes s->c_file */
@@ -574,7 +599,8 @@ struct Session {
 	Vec include_dirs;		/* -I */
 	Vec defines;			/* -D NAME[=VALUE] (const char*) */
 	Vec script_args;		/* $1.. (const char*) */
-	Vec global_inits;		/* var=value after the script */
+	Vec global_inits;		/* -G var=value, or var=value after the script */
+	bool uses_args;			/* the script reads $N/@N/$#/@# */
 	Vec staprun_opts;		/* passed through to staprun */
 	const char *script_text;	/* -e */
 	const char *script_path;	/* file or "-" */

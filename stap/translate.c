@@ -1431,7 +1431,8 @@ static void emit_global(Buf *b, Var *v)
 	if (v->init)
 		buf_printf(b, " = %s", c_num(v->init->num));
 	buf_puts(b, ";\n");
-	buf_printf(b, "module_param_cb(%s, &param_ops_long, &stp_g_%s, 0);\n", v->name, v->name);
+	buf_printf(b, "module_param_cb(%s, &param_ops_long, &stp_g_%s, 0);\n__MODULE_PARM_TYPE(%s, \"long\");\n",
+		   v->name, v->name, v->name);
 }
 
 /* The stat spec of a statistic: histogram type from its uses. */

@@ -20,14 +20,16 @@ ls "$mods"/t_*.ko > /dev/null 2>&1 || { echo "SKIPPED: no modules were built"; e
 # run/NAME.opts holds extra staprun options, e.g. -c 'cat /proc/version'
 for k in "$mods"/t_*.ko; do
 	n=$(basename "$k" .ko); n=${n#t_}
-	rm -f "$mods/$n.opts"
+	rm -f "$mods/$n.opts" "$mods/$n.args"
 	[ -f "$src/$n.opts" ] && cp "$src/$n.opts" "$mods/$n.opts"
+	[ -f "$src/$n.args" ] && cp "$src/$n.args" "$mods/$n.args"
 done
 cat > "$mods/runall.sh" <<'GUEST'
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
-	eval "timeout -s INT 60 staprun $opts $m" > "$n.out" 2> "$n.err"
+	args=; [ -f "$n.args" ] && args=$(cat "$n.args")
+	eval "timeout -s INT 60 staprun $opts $m $args" > "$n.out" 2> "$n.err"
 	echo $? > "$n.rc"
 done
 for m in t_*.ko; do
@@ -39,7 +41,7 @@ echo "@@@ END"
 GUEST
 args=()
 for k in "$mods"/t_*.ko; do args+=(-f "$k"); done
-for o in "$mods"/*.opts; do [ -f "$o" ] && args+=(-f "$o"); done
+for o in "$mods"/*.opts "$mods"/*.args; do [ -f "$o" ] && args+=(-f "$o"); done
 (cd "$mods" && "$STAPVM" -t 600 -m 1024 "${args[@]}" -f runall.sh -D "$WORK/dmesg.txt" -- 'sh runall.sh') > "$WORK/lab.out" 2> "$WORK/lab.err"
 rc=$?
 if [ $rc -ne 0 ]; then
