@@ -210,7 +210,7 @@ static void enforce_limit(void)
 		closedir(d2);
 	}
 	closedir(d);
-	qsort(entries.data, (size_t)entries.len, sizeof(void *), by_age);
+	vec_sort(&entries, by_age);
 	vec_foreach(&entries, i) {
 		if (total <= (off_t)limit * 1024 * 1024)
 			break;

@@ -159,7 +159,7 @@ static void build_index(DwKernel *k)
 		}
 		off = next;
 	}
-	qsort(k->index.funcs.data, (size_t)k->index.funcs.len, sizeof(void *), cmp_func);
+	vec_sort(&k->index.funcs, cmp_func);
 }
 
 static bool load_index(DwKernel *k, const char *path)
@@ -251,7 +251,7 @@ static void load_symtab(DwKernel *k)
 				k->stext = sym.st_value;
 		}
 	}
-	qsort(k->syms.data, (size_t)k->syms.len, sizeof(void *), cmp_sym);
+	vec_sort(&k->syms, cmp_sym);
 }
 
 int dw_kernel(Session *s, const Tok *at)
@@ -1563,7 +1563,7 @@ Vec *dw_tracepoints(Session *s)
 	done = true;
 	Vec iters = {0};
 	dw_functions(s, "__traceiter_*", NULL, &iters);
-	qsort(iters.data, (size_t)iters.len, sizeof(void *), cmp_unit);	/* each unit scanned once */
+	vec_sort(&iters, cmp_unit);	/* each unit scanned once */
 	uint64_t last_cu = 0;
 	Vec systems = {0};
 	vec_foreach(&iters, i) {
@@ -1574,7 +1574,7 @@ Vec *dw_tracepoints(Session *s)
 		tp->iter = f;
 		vec_push(&all, tp);
 	}
-	qsort(all.data, (size_t)all.len, sizeof(void *), cmp_tracepoint);
+	vec_sort(&all, cmp_tracepoint);
 	return &all;
 }
 

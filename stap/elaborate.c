@@ -1350,7 +1350,7 @@ static void warn_unassigned_globals(Session *s)
 		if (!v->file->is_tapset)
 			vec_push(&names, v->name);
 	}
-	qsort(names.data, (size_t)names.len, sizeof(void *), cmp_name);
+	vec_sort(&names, cmp_name);
 	vec_foreach(&s->globals, i) {
 		Var *v = vec_get(&s->globals, i);
 		if (v->read && !v->written && !v->init && !v->file->is_tapset &&
@@ -1370,7 +1370,7 @@ static void warn_unused_locals(Vec *locals)
 		vec_foreach(locals, k)
 			if (k != i)
 				vec_push(&others, ((Var *)vec_get(locals, k))->name);
-		qsort(others.data, (size_t)others.len, sizeof(void *), cmp_name);
+		vec_sort(&others, cmp_name);
 		warn_tok(v->tok, "never-assigned local variable '%s'%s", v->name, similar_names(v->name, &others));
 	}
 }

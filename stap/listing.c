@@ -103,7 +103,7 @@ void dump_elaborated(FILE *out, Session *s)
 				continue;
 			vec_push(&seen, (void *)name);
 		}
-		qsort(seen.data, (size_t)seen.len, sizeof(void *), cmp_str);
+		vec_sort(&seen, cmp_str);
 		vec_foreach(&seen, i)
 			fprintf(out, "%s\n", (char *)vec_get(&seen, i));
 		return;
@@ -118,7 +118,7 @@ void dump_elaborated(FILE *out, Session *s)
 		Vec sorted = {0};
 		vec_foreach(&s->used_funcs, i)
 			vec_push(&sorted, vec_get(&s->used_funcs, i));
-		qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_name);
+		vec_sort(&sorted, by_name);
 		vec_foreach(&sorted, i) {
 			Func *f = vec_get(&sorted, i);
 			put_func_head(out, f);
@@ -159,7 +159,7 @@ int elaborate_dump(Session *s, int what)
 		for (int i = 0; families[i]; i++)
 			for (int k = 0; families[i]->patterns[k]; k++)
 				vec_push(&all, (void *)families[i]->patterns[k]);
-		qsort(all.data, (size_t)all.len, sizeof(void *), cmp_str);
+		vec_sort(&all, cmp_str);
 		vec_foreach(&all, i)
 			printf("%s\n", (char *)vec_get(&all, i));
 		return 0;
@@ -178,7 +178,7 @@ int elaborate_dump(Session *s, int what)
 				vec_push(&all, xsprintf("%s %s %s", pp_string(vec_get(&p->alias_names, k)),
 							p->epilogue ? "+=" : "=", buf_cstr(&t)));
 		}
-		qsort(all.data, (size_t)all.len, sizeof(void *), cmp_str);
+		vec_sort(&all, cmp_str);
 		vec_foreach(&all, i)
 			printf("%s\n", (char *)vec_get(&all, i));
 		return 0;
@@ -189,7 +189,7 @@ int elaborate_dump(Session *s, int what)
 		if (!f->is_private && f->name[0] != '_')
 			vec_push(&sorted, f);
 	}
-	qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_name);
+	vec_sort(&sorted, by_name);
 	vec_foreach(&sorted, i) {
 		Func *f = vec_get(&sorted, i);
 		fprintf(stdout, "%s:%s (", f->name, type_name(f->ret));

@@ -60,7 +60,7 @@ static void emit_runner(Buf *out, const char *name, Vec *probes)
 	Vec sorted = {0};
 	vec_foreach(probes, i)
 		vec_push(&sorted, vec_get(probes, i));
-	qsort(sorted.data, (size_t)sorted.len, sizeof(void *), by_priority);
+	vec_sort(&sorted, by_priority);
 	buf_printf(out, "static void stp_fam_%s_run(void)\n{\n", name);
 	vec_foreach(&sorted, i) {
 		DProbe *d = vec_get(&sorted, i);

@@ -133,7 +133,7 @@ static const char *alternatives(TData *td)
 	vec_push(&names, "$$name");
 	vec_push(&names, "$$vars");
 	vec_push(&names, "$$parms");
-	qsort(names.data, (size_t)names.len, sizeof(void *), by_length);
+	vec_sort(&names, by_length);
 	Buf b = {0};
 	vec_foreach(&names, i)
 		buf_printf(&b, "%s%s", i ? ", " : "", (char *)vec_get(&names, i));

@@ -53,6 +53,7 @@ typedef struct Vec {
 	int cap;
 } Vec;
 void vec_push(Vec *v, const void *p);
+void vec_sort(Vec *v, int (*cmp)(const void *, const void *));	/* qsort of the pointers */
 #define vec_get(v, i) ((v)->data[i])
 #define vec_foreach(v, i) for (int i = 0; i < (v)->len; i++)
 

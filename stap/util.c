@@ -177,6 +177,12 @@ void vec_push(Vec *v, const void *p)
 }
 
 /* Buffers live in the arena too: growing copies, the old block is dropped. */
+void vec_sort(Vec *v, int (*cmp)(const void *, const void *))
+{
+	if (v->len > 1)
+		qsort(v->data, (size_t)v->len, sizeof(void *), cmp);
+}
+
 static void buf_grow(Buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
