@@ -126,9 +126,47 @@ static void stp_note_skipped(bool reentrance)
 #endif
 }
 
+#ifndef STP_NO_OVERLOAD
+/* Overload: probe handlers may use at most STP_OVERLOAD_THRESHOLD cycles
+ * of every STP_OVERLOAD_INTERVAL on a CPU, else the session ends with
+ * SystemTap's "probe overhead exceeded threshold" (-DSTP_NO_OVERLOAD
+ * turns this off). */
+#ifndef STP_OVERLOAD_INTERVAL
+#define STP_OVERLOAD_INTERVAL 1000000000LL
+#endif
+#ifndef STP_OVERLOAD_THRESHOLD
+#define STP_OVERLOAD_THRESHOLD 500000000LL
+#endif
+struct stp_overload {
+	cycles_t start;		/* beginning of the current interval */
+	cycles_t used;		/* handler cycles in it */
+};
+static DEFINE_PER_CPU(struct stp_overload, stp_overload);
+
+static void stp_overload_check(cycles_t spent)
+{
+	struct stp_overload *ov = this_cpu_ptr(&stp_overload);
+	cycles_t now = get_cycles();
+
+	if (now - ov->start > STP_OVERLOAD_INTERVAL) {
+		ov->start = now;
+		ov->used = 0;
+	}
+	ov->used += spent;
+	if (unlikely(ov->used > STP_OVERLOAD_THRESHOLD)) {
+		ov->used = 0;
+		stp_oob(STP_OOB_ERROR, "ERROR: probe overhead exceeded threshold\n");
+		stp_request_exit();
+	}
+}
+#endif
+
 static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, int kind, void *data)
 {
 	struct stp_context *c;
+#ifndef STP_NO_OVERLOAD
+	cycles_t ov_t0;
+#endif
 #ifdef STP_TIMING
 	cycles_t stp_t0;	/* session lifecycle: stap -t timing (stp_module.h) */
 #endif
@@ -161,13 +199,20 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 #ifdef STP_TIMING
 	stp_t0 = get_cycles();	/* session lifecycle: stap -t */
 #endif
+#ifndef STP_NO_OVERLOAD
+	ov_t0 = get_cycles();
+#endif
 	p->handler(c);
+#ifndef STP_NO_OVERLOAD
+	if (kind == STP_PROBE_NORMAL)
+		stp_overload_check(get_cycles() - ov_t0);
+#endif
 #ifdef STP_TIMING
 	stp_timing_add(p->index, (s64)(get_cycles() - stp_t0));
 #endif
+	stp_print_flush();	/* the handler's output before its error message */
 	if (unlikely(c->last_error))
 		stp_report_error(c);
-	stp_print_flush();
 	if (p->nlocks)
 		stp_locks_release(p->locks, p->nlocks);
 out_busy:
