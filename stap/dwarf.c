@@ -108,15 +108,31 @@ static int cmp_sym(const void *a, const void *b)
 typedef struct ScanCtx {
 	Vec *out;
 	Dwarf_Off cu_off;
+	DwKernel *k;
 } ScanCtx;
+
+static uint64_t sym_address(DwKernel *k, const char *name);
 
 static int scan_func(Dwarf_Die *d, void *arg)
 {
 	ScanCtx *sc = arg;
 	const char *name = dwarf_diename(d);
 	Dwarf_Addr lo;
-	if (!name || dwarf_hasattr(d, DW_AT_declaration) || dwarf_lowpc(d, &lo) != 0)
+	if (!name || dwarf_hasattr(d, DW_AT_declaration))
 		return DWARF_CB_OK;
+	if (dwarf_lowpc(d, &lo) != 0) {
+		/* split functions (a .cold part) have only DW_AT_ranges: the entry
+		 * is where the symbol table puts the name, else the first range */
+		Dwarf_Addr base, start, end;
+		ptrdiff_t off = dwarf_ranges(d, 0, &base, &start, &end);
+		if (off <= 0)
+			return DWARF_CB_OK;
+		lo = start;
+		uint64_t sym = sc->k ? sym_address(sc->k, name) : 0;
+		for (; off > 0; off = dwarf_ranges(d, off, &base, &start, &end))
+			if (sym && sym >= start && sym < end)
+				lo = sym;
+	}
 	DwFunc *f = xalloc(sizeof *f);
 	f->name = xstrdup(name);
 	const char *file = dwarf_decl_file(d);
@@ -147,7 +163,7 @@ static void build_index(DwKernel *k)
 	while (dwarf_nextcu(k->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 		if (dwarf_offdie(k->dw, off + hsz, &cu)) {
-			ScanCtx sc = { &k->index.funcs, off + hsz };
+			ScanCtx sc = { &k->index.funcs, off + hsz, k };
 			int before = k->index.funcs.len;
 			dwarf_getfuncs(&cu, scan_func, &sc, 0);
 			Dwarf_Attribute a;
@@ -169,7 +185,7 @@ static bool load_index(DwKernel *k, const char *path)
 	if (!text)
 		return false;
 	char *p = text;
-	if (strncmp(p, "ctap-dwarf-index 1\n", 19) != 0)
+	if (strncmp(p, "ctap-dwarf-index 2\n", 19) != 0)
 		return false;
 	p += 19;
 	while (*p) {
@@ -210,7 +226,7 @@ static void save_index(DwKernel *k, const char *path)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fputs("ctap-dwarf-index 1\n", f);
+	fputs("ctap-dwarf-index 2\n", f);
 	vec_foreach(&k->index.funcs, i) {
 		DwFunc *d = vec_get(&k->index.funcs, i);
 		fprintf(f, "%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", d->low_pc, d->cu_off,
@@ -309,10 +325,15 @@ uint64_t dw_symbol(Session *s, const char *name)
 {
 	if (!kern)
 		return 0;
-	int lo = 0, hi = kern->syms.len - 1;
+	return sym_address(kern, name);
+}
+
+static uint64_t sym_address(DwKernel *k, const char *name)
+{
+	int lo = 0, hi = k->syms.len - 1;
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
-		DwSym *y = vec_get(&kern->syms, mid);
+		DwSym *y = vec_get(&k->syms, mid);
 		int c = strcmp(y->name, name);
 		if (!c)
 			return y->addr;
@@ -341,6 +362,30 @@ uint64_t dw_stext(void)
 	return kern ? kern->stext : 0;
 }
 
+/* Is index entry i a second definition of a name whose symbol-table
+ * address belongs to another entry of the same name? */
+static bool shadowed_stub(DwFunc *f, int i)
+{
+	uint64_t a = sym_address(kern, f->name);
+	if (!a || a == f->low_pc)
+		return false;
+	for (int k = i - 1; k >= 0; k--) {
+		DwFunc *o = vec_get(&kern->index.funcs, k);
+		if (!str_eq(o->name, f->name))
+			break;
+		if (o->low_pc == a)
+			return true;
+	}
+	for (int k = i + 1; k < kern->index.funcs.len; k++) {
+		DwFunc *o = vec_get(&kern->index.funcs, k);
+		if (!str_eq(o->name, f->name))
+			break;
+		if (o->low_pc == a)
+			return true;
+	}
+	return false;
+}
+
 /* Functions matching a name pattern and optional file pattern (and line). */
 void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out)
 {
@@ -358,6 +403,10 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 		if (file_pat && !wildcard_match(file_pat, f->decl_file) &&
 		    !str_endswith(f->decl_file, xsprintf("/%s", file_pat)) &&
 		    !str_eq(file_pat, f->decl_file))
+			continue;
+		/* a weak stub (e.g. sys_ni.c's) loses to the definition the
+		 * symbol table names */
+		if (shadowed_stub(f, i))
 			continue;
 		/* the same function from several CUs (static inline copies) once */
 		bool dup = false;
