@@ -1261,7 +1261,15 @@ static void mark_rw(Node *n, bool write)
 		mark_rw(n->rhs, false);
 		break;
 	case N_INCDEC:
+		/* x++ as a statement only writes; its value used (if (!x++)) reads */
 		mark_rw(n->lhs, true);
+		mark_rw(n->lhs, false);
+		break;
+	case N_EXPR_STMT:
+		if (n->lhs->kind == N_INCDEC)
+			mark_rw(n->lhs->lhs, true);
+		else
+			mark_rw(n->lhs, false);
 		break;
 	case N_DELETE:
 		mark_rw(n->lhs, true);
@@ -1364,7 +1372,8 @@ static void warn_unused_locals(Vec *locals)
 {
 	vec_foreach(locals, i) {
 		Var *v = vec_get(locals, i);
-		if (!v->read || v->written || v->is_param)
+		if (!v->read || v->written || v->is_param ||
+		    (v->tok && v->tok->loc.file && v->tok->loc.file->is_tapset))
 			continue;
 		Vec others = {0};
 		vec_foreach(locals, k)

@@ -88,10 +88,17 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
 			const char *name = list_name(d);
-			if (s->list_vars && (d->family == &family_kernel || d->family->list_vars)) {
+			if (s->list_vars) {
 				Buf b = {0};
 				buf_puts(&b, name);
-				(d->family->list_vars ? d->family->list_vars : kernel_list_vars)(s, d, &b);
+				/* an alias's own variables, then the target variables */
+				if (d->derivation.len > 1)
+					vec_foreach(&d->locals, k) {
+						Var *v = vec_get(&d->locals, k);
+						buf_printf(&b, " %s:%s", v->name, type_name(v->type));
+					}
+				if (d->family == &family_kernel || d->family->list_vars)
+					(d->family->list_vars ? d->family->list_vars : kernel_list_vars)(s, d, &b);
 				name = xstrdup(buf_cstr(&b));
 				buf_free(&b);
 			}

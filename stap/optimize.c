@@ -20,6 +20,12 @@
 static bool func_effects(Func *f);
 bool expr_effects_outside(Node *n);
 
+/* Tapset code is elided silently, as SystemTap does. */
+static bool in_tapset(const Tok *t)
+{
+	return t && t->loc.file && t->loc.file->is_tapset;
+}
+
 static bool list_effects(Vec *v);
 
 static bool expr_effects(Node *n)
@@ -165,7 +171,7 @@ static Node *opt_expr_stmt(Node *n)
 	Node *e = n->lhs;
 	if (pass_assign) {
 		if (e->kind == N_ASSIGN && e->op == '=' && local_unread(e->lhs)) {
-			if (!quiet)
+			if (!quiet && !in_tapset(e->tok))
 				warn_tok(e->tok, "Eliding assignment to '%s'", e->lhs->name);
 			elided++;
 			/* keep the right side for its effects, else the bare variable */
@@ -175,7 +181,7 @@ static Node *opt_expr_stmt(Node *n)
 	}
 	if (!expr_effects(e)) {
 		elided++;
-		if (quiet)
+		if (quiet || in_tapset(n->tok))
 			return NULL;
 		warn_tok(e == n->lhs && e->kind != N_SYM ? n->tok : e->tok, "Eliding side-effect-free expression ");
 		if (e->kind == N_CALL && e->func && e->func->body->kind != N_EMBEDDED)

@@ -101,6 +101,7 @@ static DProbe *concrete(DProbe *d, const char *module, const char *sym, bool ret
 	kd->ret = ret;
 	kd->maxactive = maxactive;
 	c->fdata = kd;
+	c->is_return = ret;
 	c->ppfunc = sym;
 	c->pp_text = module ? xsprintf("kprobe.module(\"%s\").function(\"%s\")%s", module, sym, ret ? ".return" : "")
 			    : xsprintf("kprobe.function(\"%s\")%s", sym, ret ? ".return" : "");
@@ -155,8 +156,11 @@ static void emit_kprobe(Session *s, Buf *out, Vec *probes)
 		DProbe *d = vec_get(probes, i);
 		KPData *kd = d->fdata;
 		buf_printf(out, "\t{ .probe = &stp_probes[%d], .symbol = \"%s\"", d->index, kd->symbol);
-		if (kd->ret)
+		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
+			if (d->entry_exprs.len)
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+		}
 		buf_puts(out, " },\n");
 	}
 	buf_puts(out, "};\n\n"
