@@ -19,5 +19,6 @@ dist_runtime_DATA = \
 	runtime/stp_regex.h \
 	runtime/stp_deref.h \
 	runtime/stp_kprobes.h \
+	runtime/stp_sym.h \
 	runtime/stp_tracepoints.h runtime/stp_perf.h runtime/stp_profile.h runtime/stp_procfs.h
 EXTRA_DIST += runtime/README

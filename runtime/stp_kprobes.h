@@ -33,8 +33,12 @@ struct stp_kprobe {
 static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct stp_kprobe *sk = container_of(kp, struct stp_kprobe, u.kp);
+	unsigned long ip = instruction_pointer(regs);
 
+	/* the handler sees the probed address, not the breakpoint's next byte */
+	instruction_pointer_set(regs, (unsigned long)kp->addr);
 	stp_probe_run(sk->probe, regs, STP_PROBE_NORMAL);
+	instruction_pointer_set(regs, ip);
 	return 0;
 }
 NOKPROBE_SYMBOL(stp_kprobe_pre);
@@ -54,24 +58,65 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 {
 	struct stp_kprobe *sk = container_of(get_kretprobe(ri), struct stp_kprobe, u.rp);
 
+	/* regs->ip is already where the function returns to (the kernel sets
+	 * it before running return handlers) */
 	stp_probe_run_data(sk->probe, regs, STP_PROBE_NORMAL, sk->entry ? ri->data : NULL);
 	return 0;
 }
 NOKPROBE_SYMBOL(stp_kretprobe_ret);
 
+/* Register one entry; 0 or -errno, reporting nothing. */
+static int stp_kprobe_register_one(struct stp_kprobe *sk)
+{
+	struct kprobe *kp = sk->ret ? &sk->u.rp.kp : &sk->u.kp;
+	int rc;
+
+	memset(&sk->u, 0, sizeof(sk->u));
+	if (sk->addr)
+		kp->addr = (kprobe_opcode_t *)(sk->addr + stp_kaslr_offset);
+	else {
+		kp->symbol_name = sk->symbol;
+		kp->offset = sk->offset;
+	}
+	if (sk->ret) {
+		sk->u.rp.handler = stp_kretprobe_ret;
+		sk->u.rp.entry_handler = stp_kretprobe_entry;
+		sk->u.rp.data_size = sk->entry_slots * sizeof(int64_t);
+		sk->u.rp.maxactive = sk->maxactive >= 0 ? sk->maxactive : 0;
+		rc = register_kretprobe(&sk->u.rp);
+	} else {
+		sk->u.kp.pre_handler = stp_kprobe_pre;
+		rc = register_kprobe(&sk->u.kp);
+	}
+	sk->registered = rc == 0;
+	return rc;
+}
+
+static void stp_kprobe_unregister_one(struct stp_kprobe *sk)
+{
+	if (!sk->registered)
+		return;
+	if (sk->ret)
+		unregister_kretprobe(&sk->u.rp);
+	else
+		unregister_kprobe(&sk->u.kp);
+	sk->registered = false;
+}
+
+static void stp_kprobe_warn(struct stp_kprobe *sk, int rc)
+{
+	struct kprobe *kp = sk->ret ? &sk->u.rp.kp : &sk->u.kp;
+
+	stp_oob(STP_OOB_WARNING, "WARNING: probe %s (address 0x%lx) registration error (rc %d)\n",
+		sk->probe->pp, (unsigned long)kp->addr, rc);
+}
+
 static void stp_kprobes_unregister(struct stp_kprobe *kps, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (!kps[i].registered)
-			continue;
-		if (kps[i].ret)
-			unregister_kretprobe(&kps[i].u.rp);
-		else
-			unregister_kprobe(&kps[i].u.kp);
-		kps[i].registered = false;
-	}
+	for (i = 0; i < n; i++)
+		stp_kprobe_unregister_one(&kps[i]);
 }
 
 static int stp_kprobes_register(struct stp_kprobe *kps, int n)
@@ -79,33 +124,12 @@ static int stp_kprobes_register(struct stp_kprobe *kps, int n)
 	int i, rc, ok = 0, last = 0;
 
 	for (i = 0; i < n; i++) {
-		struct stp_kprobe *sk = &kps[i];
-		struct kprobe *kp = sk->ret ? &sk->u.rp.kp : &sk->u.kp;
-
-		memset(&sk->u, 0, sizeof(sk->u));
-		if (sk->addr)
-			kp->addr = (kprobe_opcode_t *)(sk->addr + stp_kaslr_offset);
-		else {
-			kp->symbol_name = sk->symbol;
-			kp->offset = sk->offset;
-		}
-		if (sk->ret) {
-			sk->u.rp.handler = stp_kretprobe_ret;
-			sk->u.rp.entry_handler = stp_kretprobe_entry;
-			sk->u.rp.data_size = sk->entry_slots * sizeof(int64_t);
-			sk->u.rp.maxactive = sk->maxactive >= 0 ? sk->maxactive : 0;
-			rc = register_kretprobe(&sk->u.rp);
-		} else {
-			sk->u.kp.pre_handler = stp_kprobe_pre;
-			rc = register_kprobe(&sk->u.kp);
-		}
+		rc = stp_kprobe_register_one(&kps[i]);
 		if (rc) {
-			stp_oob(STP_OOB_WARNING, "WARNING: probe %s (address 0x%lx) registration error (rc %d)\n",
-				sk->probe->pp, (unsigned long)kp->addr, rc);
+			stp_kprobe_warn(&kps[i], rc);
 			last = rc;
 			continue;
 		}
-		sk->registered = true;
 		ok++;
 	}
 	if (n && !ok)

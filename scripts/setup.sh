@@ -31,15 +31,24 @@ make -j"$(nproc)"
 # The lab kernel (downloaded once, cached per user).
 lab/stap-vm --fetch
 
-# The lab kernel's DWARF for kernel.function probes: only vmlinux is taken
-# from the 850 MB -dbg package (its 5.6 GB unpacked would be wasted).
+# The lab kernel's DWARF, from its -dbg package (850 MB download, 5.6 GB
+# unpacked; tar must decompress all of it whatever it extracts, 1-4 min):
+# vmlinux (605 MB) for kernel.function/statement probes, and the modules'
+# (4.5 GB under /usr/lib/debug/lib/modules/KVER) for module("M") probes.
+# CTAP_MODULE_DEBUG=none skips the modules' (then only kernel probes work).
 kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/.*linux-headers-\([^ ,(]*\).*/\1/p')
-if [ -n "$kver" ] && [ ! -f "/usr/lib/debug/boot/vmlinux-$kver" ]; then
+dbg=/usr/lib/debug
+want=()
+[ -n "$kver" ] && [ ! -f "$dbg/boot/vmlinux-$kver" ] && want+=("./usr/lib/debug/boot/vmlinux-$kver")
+[ -n "$kver" ] && [ "${CTAP_MODULE_DEBUG:-all}" != none ] && [ ! -d "$dbg/lib/modules/$kver/kernel" ] &&
+	want+=("./usr/lib/debug/lib/modules/$kver/*")
+if [ ${#want[@]} -gt 0 ]; then
 	echo "setup: fetching the debug symbols of $kver (once)"
-	tmp=$(mktemp -d)
+	mkdir -p "$dbg/boot" "$dbg/lib/modules"
+	tmp=$(mktemp -d "$dbg/.ctap-setup.XXXXXX")	# same file system: the moves are renames
 	(cd "$tmp" && apt-get download -q "linux-image-$kver-dbg" &&
-	 dpkg-deb --fsys-tarfile linux-image-*.deb | tar -x --wildcards "./usr/lib/debug/boot/vmlinux-$kver")
-	mkdir -p /usr/lib/debug/boot
-	mv "$tmp/usr/lib/debug/boot/vmlinux-$kver" /usr/lib/debug/boot/
+	 dpkg-deb --fsys-tarfile linux-image-*.deb | tar -x --wildcards "${want[@]}")
+	[ -f "$tmp/usr/lib/debug/boot/vmlinux-$kver" ] && mv "$tmp/usr/lib/debug/boot/vmlinux-$kver" "$dbg/boot/"
+	[ -d "$tmp/usr/lib/debug/lib/modules/$kver" ] && mv "$tmp/usr/lib/debug/lib/modules/$kver" "$dbg/lib/modules/"
 	rm -rf "$tmp"
 fi

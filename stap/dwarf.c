@@ -1763,3 +1763,363 @@ const char *dw_params_pretty(Session *s, DwFunc *f, int first, const char *word,
 	buf_free(&b);
 	return NULL;
 }
+
+/* ---- modules (probe_stmt.c) */
+
+/*
+ * Statement probes and kernel modules.
+ *
+ * Lines: a function's line records are those of its own source file, at
+ * or after its declaration, inside its address ranges (inlined callees'
+ * lines are other files or earlier lines).  A line probes at the lowest
+ * address any of its records has, as SystemTap 4.8 does.
+ *
+ * Modules: the -dbg package's NAME.ko under /usr/lib/debug/lib/modules/KVER
+ * is a relocatable ELF holding only debug sections.  libdwfl lays it out
+ * offline and applies its relocations, which gives DWARF, CFI and symbols
+ * in one address space; the function index is then built and cached as
+ * for vmlinux.  A module's DwKernel is made current with dw_module_select()
+ * so that every lookup above works on it unchanged; probes on it register
+ * as "module:symbol+offset", so its load address never matters here.
+ * Global variables of modules (DW_OP_addr) are not relocated to where the
+ * module is loaded: reading them is not supported.
+ */
+#include <elfutils/libdwfl.h>
+#include <dirent.h>
+
+struct DwModule {
+	const char *name;		/* "loop" (the kernel's spelling: '_' not '-') */
+	const char *path;		/* its debug file */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	DwKernel *k;			/* its DWARF, CFI and function index */
+};
+
+static DwKernel *kern_vmlinux;		/* kern while no module is selected */
+static Vec modules;			/* DwModule* opened so far */
+static Vec module_files;		/* const char*: every NAME.ko found, path */
+static bool module_files_scanned;
+
+static bool is_module_kernel(DwKernel *k)
+{
+	vec_foreach(&modules, i)
+		if (((DwModule *)vec_get(&modules, i))->k == k)
+			return true;
+	return false;
+}
+
+void *dw_module_select(DwModule *m)
+{
+	DwKernel *old = kern;
+	if (kern && !is_module_kernel(kern))
+		kern_vmlinux = kern;
+	kern = m ? m->k : kern_vmlinux;
+	return old;
+}
+
+void dw_module_restore(void *prev)
+{
+	kern = prev;
+}
+
+static void module_key(char *name)
+{
+	for (char *p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+static void scan_module_dir(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		const char *path = xsprintf("%s/%s", dir, e->d_name);
+		if (str_endswith(e->d_name, ".ko")) {
+			vec_push(&module_files, path);
+			continue;
+		}
+		struct stat st;
+		if (depth < 12 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			scan_module_dir(path, depth + 1);
+	}
+	closedir(d);
+}
+
+/* The debug file of module `name`: NAME.ko with '-' and '_' alike. */
+static const char *module_debug_file(Session *s, const char *name)
+{
+	if (!module_files_scanned) {
+		module_files_scanned = true;
+		const char *rel = s->kernel.release;
+		scan_module_dir(xsprintf("/usr/lib/debug/lib/modules/%s/kernel", rel), 0);
+		scan_module_dir(xsprintf("/usr/lib/debug/lib/modules/%s/updates", rel), 0);
+		scan_module_dir(xsprintf("/lib/modules/%s/kernel", rel), 0);
+	}
+	char *want = xstrdup(name);
+	module_key(want);
+	vec_foreach(&module_files, i) {
+		const char *path = vec_get(&module_files, i);
+		const char *base = strrchr(path, '/') + 1;
+		char *key = xstrndup(base, strlen(base) - 3);
+		module_key(key);
+		if (str_eq(key, want))
+			return path;
+	}
+	return NULL;
+}
+
+void dw_module_names(Session *s, const char *pattern, Vec *out)
+{
+	(void)module_debug_file(s, "");
+	vec_foreach(&module_files, i) {
+		const char *path = vec_get(&module_files, i);
+		const char *base = strrchr(path, '/') + 1;
+		char *key = xstrndup(base, strlen(base) - 3);
+		module_key(key);
+		if (wildcard_match(pattern, key)) {
+			bool dup = false;
+			vec_foreach(out, k)
+				if (str_eq(vec_get(out, k), key))
+					dup = true;
+			if (!dup)
+				vec_push(out, key);
+		}
+	}
+}
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+DwModule *dw_module(Session *s, const char *name, const Tok *at)
+{
+	char *key = xstrdup(name);
+	module_key(key);
+	vec_foreach(&modules, i) {
+		DwModule *m = vec_get(&modules, i);
+		if (str_eq(m->name, key))
+			return m;
+	}
+	if (kernel_resolve(s, false))
+		return NULL;
+	const char *path = module_debug_file(s, key);
+	if (!path) {
+		/* SystemTap's warning, then the caller's "no match" */
+		warn_plain("cannot find module %s debuginfo: No DWARF information found [man warning::debuginfo] "
+			   "(scripts/setup.sh extracts the modules' from linux-image-%s-dbg into "
+			   "/usr/lib/debug/lib/modules/%s)", name, s->kernel.release, s->kernel.release);
+		return NULL;
+	}
+	elf_version(EV_CURRENT);
+	DwModule *m = xalloc(sizeof *m);
+	m->name = key;
+	m->path = path;
+	m->dwfl = dwfl_begin(&offline_callbacks);
+	m->mod = m->dwfl ? dwfl_report_offline(m->dwfl, key, path, -1) : NULL;
+	Dwarf_Addr bias = 0;
+	DwKernel *k = xalloc(sizeof *k);
+	k->path = path;
+	k->fd = -1;
+	if (m->mod) {
+		dwfl_report_end(m->dwfl, NULL, NULL);
+		k->dw = dwfl_module_getdwarf(m->mod, &bias);
+		k->elf = dwfl_module_getelf(m->mod, &bias);
+	}
+	if (!k->dw) {
+		error_tok(at, "cannot read debuginfo %s of module '%s': %s", path, name, dwfl_errmsg(-1));
+		return NULL;
+	}
+	Dwarf_Addr cfi_bias;
+	k->cfi = dwfl_module_dwarf_cfi(m->mod, &cfi_bias);
+	if (!k->cfi)
+		k->cfi = dwfl_module_eh_cfi(m->mod, &cfi_bias);
+	const unsigned char *id;
+	GElf_Addr id_vaddr;
+	int n = dwfl_module_build_id(m->mod, &id, &id_vaddr);
+	Buf b = {0};
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%02x", id[i]);
+	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : xsprintf("%s-%s", s->kernel.release, key));
+	buf_free(&b);
+	m->k = k;
+	const char *dir = xsprintf("%s/cache/dwarf", cache_dir());
+	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
+	if (!load_index(k, ipath)) {
+		k->index.funcs = (Vec){0};
+		build_index(k);
+		mkdirs(dir);
+		save_index(k, ipath);
+	}
+	vec_push(&modules, m);
+	return m;
+}
+
+const char *dw_module_name(DwModule *m)
+{
+	return m->name;
+}
+
+/* The ELF symbol holding addr (a DWARF address of m) and addr's offset
+ * in it; NULL when none does.  Functions in init sections (gone once the
+ * module is loaded) report *init. */
+const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off, bool *init)
+{
+	GElf_Off o = 0;
+	GElf_Sym sym;
+	GElf_Word shndx = 0;
+	Elf *elf = NULL;
+	Dwarf_Addr bias = 0;
+	const char *name = dwfl_module_addrinfo(m->mod, addr, &o, &sym, &shndx, &elf, &bias);
+	*off = o;
+	*init = false;
+	if (name && elf) {
+		size_t shstrndx;
+		Elf_Scn *scn = elf_getscn(elf, shndx);
+		GElf_Shdr sh;
+		if (scn && gelf_getshdr(scn, &sh) && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+			const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
+			*init = sname && str_startswith(sname, ".init");
+		}
+	}
+	return name ? xstrdup(name) : NULL;
+}
+
+/* ---- lines (probe_stmt.c) */
+
+static int cmp_line(const void *a, const void *b)
+{
+	const DwLine *x = *(DwLine *const *)a, *y = *(DwLine *const *)b;
+	return x->line - y->line;
+}
+
+/* The source lines of f with their lowest addresses, by line. */
+void dw_func_lines(Session *s, DwFunc *f, Vec *out)
+{
+	Dwarf_Die cu, fd;
+	Dwarf_Lines *lines;
+	size_t nlines;
+	if (!dwarf_offdie(kern->dw, f->cu_off, &cu) || !func_die(f, &fd) ||
+	    dwarf_getsrclines(&cu, &lines, &nlines) != 0)
+		return;
+	const char *file = dwarf_decl_file(&fd);
+	int decl = f->decl_line;
+	Vec found = {0};
+	for (size_t i = 0; i < nlines; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr a;
+		int ln;
+		bool end = false;
+		const char *src = dwarf_linesrc(l, NULL, NULL);
+		if (dwarf_lineaddr(l, &a) != 0 || dwarf_lineno(l, &ln) != 0 || ln < decl)
+			continue;
+		dwarf_lineendsequence(l, &end);
+		if (end || !src || !file || !str_eq(src, file) || dwarf_haspc(&fd, a) != 1)
+			continue;
+		DwLine *hit = NULL;
+		vec_foreach(&found, k) {
+			DwLine *e = vec_get(&found, k);
+			if (e->line == ln)
+				hit = e;
+		}
+		if (!hit) {
+			hit = xalloc(sizeof *hit);
+			hit->line = ln;
+			hit->addr = a;
+			vec_push(&found, hit);
+		} else if (a < hit->addr) {
+			hit->addr = a;
+		}
+	}
+	vec_sort(&found, cmp_line);
+	vec_foreach(&found, i)
+		vec_push(out, vec_get(&found, i));
+}
+
+/* The function whose code holds pc, or NULL. */
+DwFunc *dw_func_at(Session *s, uint64_t pc)
+{
+	DwFunc *best = NULL;
+	vec_foreach(&kern->index.funcs, i) {
+		DwFunc *f = vec_get(&kern->index.funcs, i);
+		if (f->low_pc <= pc && (!best || f->low_pc > best->low_pc))
+			best = f;
+	}
+	Dwarf_Die fd;
+	if (best && func_die(best, &fd) && dwarf_haspc(&fd, pc) == 1)
+		return best;
+	/* a function in several pieces (.cold parts): any that covers pc */
+	vec_foreach(&kern->index.funcs, i) {
+		DwFunc *f = vec_get(&kern->index.funcs, i);
+		if (func_die(f, &fd) && dwarf_haspc(&fd, pc) == 1)
+			return f;
+	}
+	return NULL;
+}
+
+static bool has_location_at(Dwarf_Die *var, uint64_t pc)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+	if (dwarf_hasattr_integrate(var, DW_AT_const_value))
+		return true;
+	return dwarf_attr_integrate(var, DW_AT_location, &a) &&
+	       dwarf_getlocation_addr(&a, pc, &ops, &n, 1) > 0;
+}
+
+static void vars_of_scope(Dwarf_Die *scope, uint64_t pc, Buf *out)
+{
+	Dwarf_Die child;
+	if (dwarf_child(scope, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		const char *name = dwarf_diename(&child);
+		if (!name || (tag != DW_TAG_formal_parameter && tag != DW_TAG_variable))
+			continue;
+		if (has_location_at(&child, pc))
+			buf_printf(out, " $%s:%s", name, type_text(&child));
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* -L at pc: " $a:int ..." for the variables of f readable there: its
+ * parameters and locals, then those of the blocks holding pc, outer
+ * first (not those of functions inlined there). */
+void dw_vars_at_text(Session *s, DwFunc *f, uint64_t pc, Buf *out)
+{
+	Dwarf_Die cu, fd;
+	if (!dwarf_offdie(kern->dw, f->cu_off, &cu) || !func_die(f, &fd))
+		return;
+	vars_of_scope(&fd, pc, out);
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes(&cu, pc, &scopes);
+	if (n <= 0)
+		return;
+	int fi = -1;
+	for (int i = 0; i < n; i++)
+		if (dwarf_dieoffset(&scopes[i]) == dwarf_dieoffset(&fd))
+			fi = i;
+	/* scopes run from the innermost out: the blocks inside f, outer first */
+	for (int i = fi - 1; i >= 0; i--) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine)
+			break;
+		if (tag == DW_TAG_lexical_block)
+			vars_of_scope(&scopes[i], pc, out);
+	}
+	free(scopes);
+}
+
+/* Call frame information for pcs other than a function's entry: vmlinux
+ * has no .eh_frame, only .debug_frame. */
+void dw_ensure_cfi(void)
+{
+	if (kern && !kern->cfi)
+		kern->cfi = dwarf_getcfi(kern->dw);
+}

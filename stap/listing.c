@@ -142,9 +142,9 @@ void dump_elaborated(FILE *out, Session *s)
 				dump_expr(&cb, d->cond);
 				fprintf(out, " if (%s)", buf_cstr(&cb));
 			}
-			if (d->family == &family_kernel) {
+			if (d->family->list_pc) {
 				/* DWARF probes name their resolved point */
-				kernel_list_pc(s, d, out);
+				d->family->list_pc(s, d, out);
 				fprintf(out, " /* <- %s */\n", d->pp_text);
 				put_locals(out, &d->locals);
 				continue;

@@ -2,8 +2,10 @@
  * DWARF: .call (default) and .return, .maxactive(N).
  *
  * Each matching function becomes one kprobe (or kretprobe) at its entry
- * address.  Target variables are read with code from dwarf.c; in .return
- * probes, parameters and locals read their values at the entry: the
+ * address; a LINE other than the declaration's only draws SystemTap's
+ * warning (kernel.statement probes lines, see probe_stmt.c).  Target
+ * variables are read with code from dwarf.c; in .return probes,
+ * parameters and locals read their values at the entry: the
  * kretprobe entry handler evaluates them into the instance's data, and
  * the return handler reads them back (SystemTap's semantics).
  */
@@ -63,21 +65,23 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		return true;
 	char *name = xstrdup(spec);
 	char *file = strchr(name, '@');
-	int line = 0;
+	const char *line = NULL;	/* ":N", ":N-M", ":*" or "+N" */
 	if (file) {
 		*file++ = '\0';
-		char *colon = strchr(file, ':');
-		if (colon) {
-			*colon = '\0';
-			line = atoi(colon + 1);
+		char *sep = strpbrk(file, ":+");
+		if (sep) {
+			line = xstrdup(sep);
+			*sep = '\0';
 		}
 	}
 	Vec funcs = {0};
 	dw_functions(s, name, file, &funcs);
 	vec_foreach(&funcs, i) {
 		DwFunc *f = vec_get(&funcs, i);
-		if (line && f->decl_line != line)
-			continue;
+		/* SystemTap probes the function whatever the line, with a warning */
+		if (line && !str_eq(line, xsprintf(":%d", f->decl_line)))
+			warn_tok(d->probe ? d->probe->tok : d->pp->tok,
+				 "For probing a particular line, use a .statement() probe, not .function()");
 		DProbe *c = xalloc(sizeof *c);
 		*c = *d;
 		KData *kd = xalloc(sizeof *kd);
@@ -223,6 +227,6 @@ static const char *const kernel_patterns[] = {
 
 const Family family_kernel = {
 	.name = "kernel", .patterns = kernel_patterns, .expand = expand_kernel,
-	.target = target_kernel, .target_code = code_kernel,
+	.target = target_kernel, .target_code = code_kernel, .list_pc = kernel_list_pc,
 	.emit = emit_kernel, .registers = true, .context = "kernel",
 };

@@ -20,6 +20,7 @@ const Family *const families[] = {
 	&family_kernel,
 	&family_kprobe,
 	&family_trace, &family_perf, &family_profile, &family_procfs,
+	&family_stmt,
 	NULL,
 };
 

@@ -71,7 +71,11 @@ dist_linuxtapset_DATA = \
 	tapset/linux/inet.stp \
 	tapset/linux/tcp.stp \
 	tapset/linux/udp.stp \
-	tapset/linux/ioblock.stp
+	tapset/linux/ioblock.stp \
+	tapset/linux/ctx_symbols.stp \
+	tapset/linux/ctx_unwind.stp \
+	tapset/linux/ctx_uunwind.stp \
+	tapset/linux/ctx_registers.stp
 EXTRA_DIST += tapset/linux/README \
 	scripts/gen-syscalls.c \
 	scripts/gen-syscalls.sh \

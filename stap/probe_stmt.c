@@ -1,0 +1,559 @@
+/* probe_stmt.c - statement probes and probes in kernel modules:
+ *
+ *   kernel.statement("FUNC[@FILE[:LINE]]")    a source line of a function
+ *   kernel.statement(ADDR)                    an address (link-time, with DWARF)
+ *   kernel.statement(ADDR).absolute           a run-time address (stap -g)
+ *   module("M").function("FUNC[@FILE]")[.call|.return][.maxactive(N)]
+ *   module("M").statement("FUNC[@FILE[:LINE]]")
+ *
+ * LINE is N, N-M, * (every line) or +N (from the declaration).  A line
+ * probes at the lowest address of its line records inside the function
+ * (dwarf.c); of lines starting at one address, N-M and * keep the first.
+ * Without a line, a statement probe is at the function's entry.
+ * As in SystemTap, a line in .function() does not select anything: it
+ * draws a warning and the whole function is probed.
+ *
+ * Kernel probes are kprobes at link-time addresses moved by the KASLR
+ * offset, like kernel.function's.  Module probes are kprobes on
+ * "M:symbol"+offset (the ELF symbol holding the address, which may differ
+ * from the DWARF name: lo_rw_aio is lo_rw_aio.isra.0), so they need no
+ * load address; those of a module not loaded yet register when it loads
+ * (runtime/stp_sym.h).  Target variables are read at the probed address
+ * with dwarf.c's code, the module's DWARF selected while it runs.
+ */
+#include "stap.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A line specification after FILE. */
+typedef struct LineSpec {
+	enum { L_NONE, L_ONE, L_RANGE, L_ALL, L_REL } kind;
+	int lo, hi;		/* L_ONE, L_RANGE: lines; L_REL: lo from the declaration */
+	const char *text;	/* as written: ":462", "+5", ... */
+} LineSpec;
+
+typedef struct SData {
+	DwModule *mod;		/* NULL: the kernel */
+	DwFunc *func;		/* NULL for .absolute */
+	uint64_t pc;		/* the DWARF address probed (.absolute: the run-time one) */
+	bool absolute;
+	bool ret;
+	int64_t maxactive;	/* -1 default */
+	const char *symbol;	/* module probes: "M:symbol" */
+	uint64_t offset;	/* module probes: from symbol */
+} SData;
+
+/* What the point asks for. */
+typedef struct Point {
+	const char *module;	/* module("M") or NULL */
+	bool is_function;	/* .function, else .statement */
+	const char *spec;	/* "FUNC@FILE:LINE", or NULL with addr */
+	int64_t addr;		/* statement(ADDR) */
+	bool absolute, ret;
+	int64_t maxactive;
+	bool lines_missing;	/* a "no line records" error was reported */
+} Point;
+
+/* ---------------------------------------------------------------- parsing */
+
+/* Is pp ours?  Fills pt; *bad names a component we do not accept. */
+static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
+{
+	int i;
+	memset(pt, 0, sizeof *pt);
+	pt->maxactive = -1;
+	if (pp_is(pp, 2, "kernel", "statement") && !pp_comp(pp, 0)->arg) {
+		i = 1;
+	} else if (pp_is(pp, 2, "module", "function") || pp_is(pp, 2, "module", "statement")) {
+		const PPComp *m = pp_comp(pp, 0);
+		if (!m->arg || m->arg->kind != N_STR)
+			return false;
+		pt->module = m->arg->str;
+		pt->is_function = str_eq(pp_comp(pp, 1)->name, "function");
+		i = 1;
+	} else {
+		return false;
+	}
+	const PPComp *c = pp_comp(pp, i);
+	if (!c->arg)
+		return false;
+	if (c->arg->kind == N_STR)
+		pt->spec = c->arg->str;
+	else if (c->arg->kind == N_NUM && !pt->is_function)
+		pt->addr = c->arg->num;
+	else
+		return false;
+	for (i++; i < pp->comps.len; i++) {
+		c = pp_comp(pp, i);
+		if (str_eq(c->name, "absolute") && !c->arg && !pt->spec && !pt->module)
+			pt->absolute = true;
+		else if (str_eq(c->name, "return") && !c->arg && pt->is_function)
+			pt->ret = true;
+		else if (str_eq(c->name, "call") && !c->arg && pt->is_function)
+			;
+		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && pt->ret)
+			pt->maxactive = c->arg->num;
+		else {
+			*bad = c->tok;
+			return true;
+		}
+	}
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* "FUNC[@FILE[:LINE|+N]]" -> func, file, line; false if malformed. */
+static bool parse_spec(const char *spec, const char **func, const char **file, LineSpec *ls)
+{
+	char *f = xstrdup(spec);
+	char *at = strchr(f, '@');
+	memset(ls, 0, sizeof *ls);
+	*file = NULL;
+	*func = f;
+	if (!at)
+		return *f != '\0';
+	*at++ = '\0';
+	*file = at;
+	char *sep = strpbrk(at, ":+");
+	if (!sep)
+		return *f != '\0';
+	ls->text = xstrdup(sep);
+	char kind = *sep;
+	*sep++ = '\0';
+	if (kind == '+') {
+		ls->kind = L_REL;
+		if (!all_digits(sep))
+			return false;
+		ls->lo = atoi(sep);
+		return true;
+	}
+	if (str_eq(sep, "*")) {
+		ls->kind = L_ALL;
+		return true;
+	}
+	char *dash = strchr(sep, '-');
+	if (dash) {
+		*dash++ = '\0';
+		if (!all_digits(sep) || !all_digits(dash))
+			return false;
+		ls->kind = L_RANGE;
+		ls->lo = atoi(sep);
+		ls->hi = atoi(dash);
+		return true;
+	}
+	if (!all_digits(sep))
+		return false;
+	ls->kind = L_ONE;
+	ls->lo = ls->hi = atoi(sep);
+	return true;
+}
+
+/* ---------------------------------------------------------------- expansion */
+
+static const char *prefix(const Point *pt)
+{
+	return pt->module ? xsprintf("module(\"%s\")", pt->module) : "kernel";
+}
+
+static DProbe *concrete(DProbe *d, const Point *pt, DwModule *mod, DwFunc *f, uint64_t pc,
+			const char *pp_text)
+{
+	DProbe *c = xalloc(sizeof *c);
+	*c = *d;
+	SData *sd = xalloc(sizeof *sd);
+	sd->mod = mod;
+	sd->func = f;
+	sd->pc = pc;
+	sd->absolute = pt->absolute;
+	sd->ret = pt->ret;
+	sd->maxactive = pt->maxactive;
+	c->fdata = sd;
+	c->is_return = pt->ret;
+	c->ppfunc = f ? f->name : NULL;
+	c->pp_text = pp_text;
+	return c;
+}
+
+/* "(try :459 or :461)": the nearest lines that have records, at most 5
+ * lines away (SystemTap's window). */
+static const char *suggest_lines(Vec *lines, int line)
+{
+	int below = 0, above = 0;
+	vec_foreach(lines, i) {
+		DwLine *l = vec_get(lines, i);
+		if (l->line < line && line - l->line <= 5)
+			below = l->line;
+		else if (l->line > line && l->line - line <= 5 && !above)
+			above = l->line;
+	}
+	if (below && above)
+		return xsprintf(" (try :%d or :%d)", below, above);
+	if (below || above)
+		return xsprintf(" (try :%d)", below ? below : above);
+	return "";
+}
+
+/* The statement probes of f for ls: how many; f's lines are added to all. */
+static int expand_lines(Session *s, DProbe *d, Point *pt, DwModule *mod, DwFunc *f,
+			const LineSpec *ls, Vec *all, Vec *out)
+{
+	const char *head = prefix(pt);
+	if (ls->kind == L_NONE) {
+		vec_push(out, concrete(d, pt, mod, f, f->low_pc, xsprintf("%s.statement(\"%s@%s:%d\")", head,
+			 f->name, f->decl_file, f->decl_line)));
+		return 1;
+	}
+	Vec lines = {0};
+	dw_func_lines(s, f, &lines);
+	int lo = ls->lo, hi = ls->hi;
+	if (ls->kind == L_REL)
+		lo = hi = f->decl_line + ls->lo;
+	int hits = 0;
+	Vec seen = {0};		/* addresses probed: several lines may start at one */
+	vec_foreach(&lines, i) {
+		DwLine *l = vec_get(&lines, i);
+		if (ls->kind != L_ALL && (l->line < lo || l->line > hi))
+			continue;
+		bool dup = false;
+		vec_foreach(&seen, k)
+			if (((DwLine *)vec_get(&seen, k))->addr == l->addr)
+				dup = true;
+		if (dup)
+			continue;
+		vec_push(&seen, l);
+		hits++;
+		vec_push(out, concrete(d, pt, mod, f, l->addr, xsprintf("%s.statement(\"%s@%s:%d\")", head,
+			 f->name, f->decl_file, l->line)));
+	}
+	vec_foreach(&lines, i)
+		vec_push(all, vec_get(&lines, i));
+	return hits;
+}
+
+static int cmp_dwline(const void *a, const void *b)
+{
+	return (*(DwLine *const *)a)->line - (*(DwLine *const *)b)->line;
+}
+
+/* One line asked for and none of the functions has it: say which are near. */
+static void report_missing_line(Point *pt, DwFunc *f, const LineSpec *ls, Vec *all)
+{
+	int line = ls->kind == L_REL ? f->decl_line + ls->lo : ls->lo;
+	vec_sort(all, cmp_dwline);
+	error_tok(NULL, "no line records for %s:%d [man error::dwarf]%s", f->decl_file, line,
+		  suggest_lines(all, line));
+	pt->lines_missing = true;
+}
+
+/* A line in .function(): SystemTap warns and probes the whole function. */
+static void function_line_warning(DProbe *d, DwFunc *f, const LineSpec *ls)
+{
+	if (ls->kind == L_NONE || (ls->kind == L_ONE && ls->lo == f->decl_line))
+		return;
+	warn_tok(d->probe ? d->probe->tok : d->pp->tok,
+		 "For probing a particular line, use a .statement() probe, not .function()");
+}
+
+/* Every match of pt's spec in the selected DWARF (the kernel's or mod's). */
+static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *out)
+{
+	const char *func, *file;
+	LineSpec ls;
+	if (!parse_spec(pt->spec, &func, &file, &ls)) {
+		pp_error(d->pp, d->probe ? d->probe->tok : d->pp->tok, "malformed specification '%s'", pt->spec);
+		return;
+	}
+	Vec funcs = {0};
+	dw_functions(s, func, file, &funcs);
+	Vec all = {0};
+	int hits = 0;
+	vec_foreach(&funcs, i) {
+		DwFunc *f = vec_get(&funcs, i);
+		if (!pt->is_function) {
+			hits += expand_lines(s, d, pt, mod, f, &ls, &all, out);
+			continue;
+		}
+		function_line_warning(d, f, &ls);
+		vec_push(out, concrete(d, pt, mod, f, f->low_pc, xsprintf("%s.function(\"%s@%s:%d\")%s",
+			 prefix(pt), f->name, f->decl_file, f->decl_line, pt->ret ? ".return" : "")));
+	}
+	if (!pt->is_function && !hits && funcs.len && (ls.kind == L_ONE || ls.kind == L_REL))
+		report_missing_line(pt, vec_get(&funcs, 0), &ls, &all);
+}
+
+/* Module probes register by ELF symbol; init code is gone once loaded. */
+static void bind_module_symbols(DwModule *mod, Vec *probes, int from)
+{
+	int keep = from;
+	for (int i = from; i < probes->len; i++) {
+		DProbe *c = vec_get(probes, i);
+		SData *sd = c->fdata;
+		bool init;
+		const char *sym = dw_module_symbol(mod, sd->pc, &sd->offset, &init);
+		if (!sym || init)
+			continue;
+		sd->symbol = xsprintf("%s:%s", dw_module_name(mod), sym);
+		probes->data[keep++] = c;
+	}
+	probes->len = keep;
+}
+
+static void expand_module(Session *s, DProbe *d, Point *pt, Vec *out)
+{
+	Vec names = {0};
+	if (strpbrk(pt->module, "*?["))
+		dw_module_names(s, pt->module, &names);
+	else
+		vec_push(&names, pt->module);
+	vec_foreach(&names, i) {
+		DwModule *mod = dw_module(s, vec_get(&names, i), d->pp->tok);
+		if (!mod)
+			continue;
+		void *prev = dw_module_select(mod);
+		int from = out->len;
+		if (pt->spec)
+			expand_spec(s, d, pt, mod, out);
+		else
+			pp_error(d->pp, d->pp->tok, "module(\"%s\").statement(ADDRESS) is not supported", pt->module);
+		bind_module_symbols(mod, out, from);
+		dw_module_restore(prev);
+	}
+}
+
+static void expand_address(Session *s, DProbe *d, const Point *pt, Vec *out)
+{
+	uint64_t addr = (uint64_t)pt->addr;
+	if (pt->absolute) {
+		if (!s->guru) {
+			pp_error(d->pp, d->probe ? d->probe->tok : d->pp->tok,
+				 "absolute statement probe in unprivileged script; need stap -g");
+			return;
+		}
+		vec_push(out, concrete(d, pt, NULL, NULL, addr,
+				       xsprintf("kernel.statement(0x%" PRIx64 ").absolute", addr)));
+		return;
+	}
+	if (dw_kernel(s, d->pp->tok))
+		return;
+	DwFunc *f = dw_func_at(s, addr);
+	if (!f) {
+		pp_error(d->pp, d->pp->tok, "no function holds address 0x%" PRIx64, addr);
+		return;
+	}
+	vec_push(out, concrete(d, pt, NULL, f, addr, xsprintf("kernel.statement(0x%" PRIx64 ")", addr)));
+}
+
+static bool expand_stmt(Session *s, DProbe *d, Vec *out)
+{
+	Point pt;
+	const Tok *bad = NULL;
+	if (!parse_point(d->pp, &pt, &bad))
+		return false;
+	if (bad) {
+		pp_error(d->pp, bad, "invalid suffix for probe");
+		return true;
+	}
+	int before = out->len, errs = g_errors;
+	if (pt.module)
+		expand_module(s, d, &pt, out);
+	else if (!pt.spec)
+		expand_address(s, d, &pt, out);
+	else if (!dw_kernel(s, d->pp->tok))
+		expand_spec(s, d, &pt, NULL, out);
+	if (out->len == before && !d->pp->optional && (g_errors == errs || pt.lines_missing))
+		pp_error(d->pp, NULL, "no match");
+	return true;
+}
+
+/* ---------------------------------------------------------------- target variables */
+
+static const char *no_index(Node *n, void *arg)
+{
+	(void)n;
+	(void)arg;
+	return "0";
+}
+
+/* dwarf.c's code for n at the probe, the probe's DWARF selected. */
+static const char *target_code(Session *s, SData *sd, Node *n, const char *(*index_expr)(Node *, void *),
+			       void *gen, const char **code)
+{
+	void *prev = dw_module_select(sd->mod);
+	dw_ensure_cfi();
+	const char *err;
+	if (target_is_pretty(n))
+		err = dw_pretty_code(s, sd->func, sd->pc, sd->ret, n, code);
+	else
+		err = dw_target_code(s, sd->func, sd->pc, sd->ret && str_eq(n->name, "$return"), n,
+				     index_expr, gen, code);
+	dw_module_restore(prev);
+	return err;
+}
+
+static void target_stmt(Session *s, DProbe *d, Node *n)
+{
+	SData *sd = d->fdata;
+	if (n->kind != N_TARGET) {
+		error_tok(n->tok, "this kind of target expression is not supported yet");
+		return;
+	}
+	if (!sd->func) {
+		error_tok(n->tok, "target variables are not available in absolute probes");
+		return;
+	}
+	const char *code;
+	const char *err = target_code(s, sd, n, no_index, NULL, &code);
+	if (err && s->skip_badvars && !target_is_pretty(n)) {
+		n->type = TY_LONG;
+		n->aux = (void *)"skip";
+		return;
+	}
+	if (err)
+		error_tok(n->tok, "%s", err);
+	n->type = target_is_pretty(n) ? TY_STRING : TY_LONG;
+}
+
+/* Pass 3: C for n; in .return probes everything but $return was saved at the call. */
+static const char *code_stmt(Session *s, DProbe *d, Node *n, void *gen)
+{
+	SData *sd = d->fdata;
+	if (n->aux && str_eq(n->aux, "skip"))
+		return "((int64_t)0)";
+	const char *code;
+	const char *err = target_code(s, sd, n, translate_index_hook(), gen, &code);
+	if (err) {
+		error_tok(n->tok, "%s", err);
+		return target_is_pretty(n) ? "\"\"" : "0";
+	}
+	if (target_is_pretty(n)) {
+		const char *buf = translate_string_temp(gen);
+		return xsprintf("({ struct stp_out o; stp_out_init_str(&o, %s, MAXSTRINGLEN);\n%s%s; })",
+				buf, code, buf);
+	}
+	if (!sd->ret || str_eq(n->name, "$return") || d->in_entry)
+		return code;
+	return translate_entry_slot(d, n);
+}
+
+/* ---------------------------------------------------------------- listings */
+
+static void list_pc_stmt(Session *s, DProbe *d, FILE *out)
+{
+	SData *sd = d->fdata;
+	if (sd->absolute) {
+		fprintf(out, " /* pc=+0x%" PRIx64 " */", sd->pc);
+	} else if (sd->mod) {
+		const char *sym = strchr(sd->symbol, ':') + 1;
+		fprintf(out, " /* pc=<%s:%s+%" PRIu64 "> */", dw_module_name(sd->mod), sym, sd->offset);
+	} else {
+		fprintf(out, " /* pc=_stext+%#" PRIx64 " */", sd->pc - dw_stext());
+	}
+}
+
+static void list_vars_stmt(Session *s, DProbe *d, Buf *out)
+{
+	SData *sd = d->fdata;
+	if (!sd->func)
+		return;
+	void *prev = dw_module_select(sd->mod);
+	if (sd->pc == sd->func->low_pc || sd->ret)
+		dw_vars_text(s, sd->func, sd->ret, out);
+	else
+		dw_vars_at_text(s, sd->func, sd->pc, out);
+	dw_module_restore(prev);
+}
+
+/* ---------------------------------------------------------------- emission */
+
+static void emit_entry(Buf *out, DProbe *d, SData *sd)
+{
+	buf_printf(out, "\t{ .probe = &stp_probes[%d]", d->index);
+	if (sd->symbol)
+		buf_printf(out, ", .symbol = \"%s\", .offset = %" PRIu64, sd->symbol, sd->offset);
+	else if (!sd->absolute)
+		buf_printf(out, ", .addr = 0x%" PRIx64 "UL", sd->pc);
+	if (sd->ret) {
+		buf_printf(out, ", .ret = true, .maxactive = %" PRId64, sd->maxactive);
+		if (d->entry_exprs.len)
+			buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+	}
+	buf_puts(out, " },\n");
+}
+
+static void emit_stmt(Session *s, Buf *out, Vec *probes)
+{
+	Vec kern = {0}, mods = {0};
+	bool need_kaslr = false;
+	vec_foreach(probes, i) {
+		DProbe *d = vec_get(probes, i);
+		SData *sd = d->fdata;
+		vec_push(sd->mod ? &mods : &kern, d);
+		need_kaslr |= !sd->mod && !sd->absolute;
+	}
+	if (kern.len) {
+		buf_puts(out, "static struct stp_kprobe stp_stmt_kprobes[] = {\n");
+		vec_foreach(&kern, i)
+			emit_entry(out, vec_get(&kern, i), ((DProbe *)vec_get(&kern, i))->fdata);
+		buf_puts(out, "};\n\n");
+	}
+	if (mods.len) {
+		buf_puts(out, "static struct stp_kprobe stp_stmt_modprobes[] = {\n");
+		vec_foreach(&mods, i)
+			emit_entry(out, vec_get(&mods, i), ((DProbe *)vec_get(&mods, i))->fdata);
+		buf_puts(out, "};\n\n");
+	}
+	buf_puts(out, "static int stp_fam_stmt_register(void)\n{\n\tint rc = 0;\n\n");
+	if (need_kaslr) {
+		const char *anchor = dw_symbol(s, "_printk") ? "_printk" : "printk";
+		buf_printf(out, "\t/* KASLR: every kernel address moved by the same amount */\n"
+			   "\tstp_kaslr_offset = (unsigned long)&%s - 0x%" PRIx64 "UL;\n",
+			   anchor, dw_symbol(s, anchor));
+	}
+	vec_foreach(&kern, i) {
+		SData *sd = ((DProbe *)vec_get(&kern, i))->fdata;
+		if (sd->absolute)
+			buf_printf(out, "\tstp_stmt_kprobes[%d].addr = 0x%" PRIx64 "UL - stp_kaslr_offset;\n",
+				   i, sd->pc);
+	}
+	if (kern.len)
+		buf_puts(out, "\trc = stp_kprobes_register(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n"
+			 "\tif (rc)\n\t\treturn rc;\n");
+	if (mods.len) {
+		buf_puts(out, "\trc = stp_modprobes_register(stp_stmt_modprobes, ARRAY_SIZE(stp_stmt_modprobes));\n");
+		if (kern.len)
+			buf_puts(out, "\tif (rc)\n\t\tstp_kprobes_unregister(stp_stmt_kprobes, "
+				 "ARRAY_SIZE(stp_stmt_kprobes));\n");
+	}
+	buf_puts(out, "\treturn rc;\n}\n\nstatic void stp_fam_stmt_unregister(void)\n{\n");
+	if (mods.len)
+		buf_puts(out, "\tstp_modprobes_unregister();\n");
+	if (kern.len)
+		buf_puts(out, "\tstp_kprobes_unregister(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n");
+	buf_puts(out, "}\n\n");
+}
+
+static const char *const stmt_patterns[] = {
+	"kernel.statement(string)", "kernel.statement(number)", "kernel.statement(number).absolute",
+	"module(string).function(string)", "module(string).function(string).call",
+	"module(string).function(string).return",
+	"module(string).function(string).return.maxactive(number)",
+	"module(string).statement(string)", NULL,
+};
+
+const Family family_stmt = {
+	.name = "stmt", .patterns = stmt_patterns, .expand = expand_stmt,
+	.target = target_stmt, .target_code = code_stmt,
+	.list_vars = list_vars_stmt, .list_pc = list_pc_stmt,
+	.emit = emit_stmt, .registers = true, .context = "kernel",
+};
