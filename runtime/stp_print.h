@@ -222,6 +222,42 @@ static void stp_fmt_number(struct stp_out *o, uint64_t mag, bool neg, unsigned i
 		stp_out_pad(o, ' ', width - total);
 }
 
+/* %m / %M: the bytes at a kernel or user address (precision: how many,
+ * default 1), raw or as hex digits; unreadable memory prints nothing. */
+static void stp_fmt_memory(struct stp_out *o, uint64_t addr, unsigned int flags, int width, int prec, bool hex)
+{
+	int n = prec > 0 ? prec : 1, i, len;
+	char buf[64];
+
+	if (n > MAXSTRINGLEN)
+		n = MAXSTRINGLEN;
+	len = hex ? 2 * n : n;
+	if (!(flags & STP_FMT_LEFT))
+		stp_out_pad(o, ' ', width - len);
+	for (i = 0; i < n; i += sizeof(buf) / 2) {
+		int k = n - i < (int)sizeof(buf) / 2 ? n - i : (int)sizeof(buf) / 2, j;
+		const void *src = (const void *)(uintptr_t)(addr + i);
+		long rc = addr + i < TASK_SIZE_MAX ? copy_from_user_nofault(buf, (const void __user *)src, k)
+						   : copy_from_kernel_nofault(buf, src, k);
+
+		if (rc)
+			break;
+		if (!hex) {
+			stp_out_put(o, buf, k);
+			continue;
+		}
+		for (j = 0; j < k; j++) {
+			char h[2];
+
+			h[0] = "0123456789abcdef"[(unsigned char)buf[j] >> 4];
+			h[1] = "0123456789abcdef"[buf[j] & 15];
+			stp_out_put(o, h, 2);
+		}
+	}
+	if (flags & STP_FMT_LEFT)
+		stp_out_pad(o, ' ', width - len);
+}
+
 static void stp_fmt_long(struct stp_out *o, int64_t v, unsigned int flags, int width, int prec, char conv)
 {
 	uint64_t u = (uint64_t)v;
@@ -264,6 +300,10 @@ static void stp_fmt_long(struct stp_out *o, int64_t v, unsigned int flags, int w
 		stp_out_put(o, (const char *)&u, n);
 		break;
 	}
+	case 'm':
+	case 'M':
+		stp_fmt_memory(o, u, flags, width, prec, conv == 'M');
+		break;
 	default:
 		stp_fmt_number(o, v < 0 ? 0 - u : u, v < 0, flags, width, prec, 10, false, NULL);
 	}
