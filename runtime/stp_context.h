@@ -35,7 +35,7 @@ enum {
 };
 
 struct stp_context {
-	atomic_t busy;			/* 1 while a handler runs on this CPU */
+	int busy_n;			/* handlers running on this CPU: 1 normally */
 	const struct stp_probe *probe;
 	struct pt_regs *regs;		/* registers at the probe, or NULL */
 	int kind;			/* STP_PROBE_* */
@@ -171,17 +171,25 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	cycles_t stp_t0;	/* session lifecycle: stap -t timing (stp_module.h) */
 #endif
 
-	if (kind == STP_PROBE_NORMAL && !stp_probe_enter())
-		return;
 	/* session lifecycle: after abort() no begin/end/error probe runs */
 	if (kind != STP_PROBE_NORMAL && unlikely(atomic_read(&stp_abort_requested)))
 		return;
+	/* The whole hit runs with preemption disabled, an RCU read-side
+	 * section: STOP's synchronize_rcu() after it leaves RUNNING waits
+	 * for every handler that saw RUNNING, with no counting here. */
 	preempt_disable();
+	if (kind == STP_PROBE_NORMAL && unlikely(!stp_session_running())) {
+		preempt_enable();
+		return;
+	}
 	c = this_cpu_ptr(stp_contexts);
-	if (atomic_inc_return(&c->busy) != 1) {
+	/* one handler per CPU: an interrupt arriving during a handler sees
+	 * busy; the increment is a single instruction, atomic for this CPU */
+	if (++c->busy_n != 1) {
 		stp_note_skipped(true);
 		goto out_busy;
 	}
+	barrier();
 	c->probe = p;
 	c->regs = regs;
 	c->kind = kind;
@@ -216,10 +224,9 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	if (p->nlocks)
 		stp_locks_release(p->locks, p->nlocks);
 out_busy:
-	atomic_dec(&c->busy);
+	barrier();
+	c->busy_n--;
 	preempt_enable();
-	if (kind == STP_PROBE_NORMAL)
-		stp_probe_exit();
 }
 
 static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
@@ -234,14 +241,17 @@ static bool stp_probe_run_entry(void (*fn)(struct stp_context *), struct pt_regs
 	struct stp_context *c;
 	bool ok = false;
 
-	if (!stp_probe_enter())
-		return false;
 	preempt_disable();
+	if (unlikely(!stp_session_running())) {
+		preempt_enable();
+		return false;
+	}
 	c = this_cpu_ptr(stp_contexts);
-	if (atomic_inc_return(&c->busy) != 1) {
+	if (++c->busy_n != 1) {
 		stp_note_skipped(true);
 		goto out;
 	}
+	barrier();
 	c->regs = regs;
 	c->entry_data = data;
 	c->last_error = NULL;
@@ -251,9 +261,9 @@ static bool stp_probe_run_entry(void (*fn)(struct stp_context *), struct pt_regs
 	fn(c);
 	ok = !c->last_error;
 out:
-	atomic_dec(&c->busy);
+	barrier();
+	c->busy_n--;
 	preempt_enable();
-	stp_probe_exit();
 	return ok;
 }
 
