@@ -7,9 +7,10 @@
  *           source: TEXT OF THE LINE
  *                   ^
  *
- * Like SystemTap, the file name is printed only when it differs from the
- * previous message's, and repeated identical messages are counted, not
- * printed.
+ * Like SystemTap, a semantic error or warning names its file only when it
+ * differs from the previous message's, and repeated identical messages are
+ * counted, not printed (unless -v).  Parse errors always name the file and
+ * are followed by a blank line.
  */
 #include "stap.h"
 
@@ -94,9 +95,10 @@ void diag_source(const Tok *t, const char *label)
 
 static bool already_said(const char *msg)
 {
+	bool all = g_session && g_session->verbose > 0;	/* -v shows repeats */
 	vec_foreach(&seen_msgs, i)
 		if (strcmp(vec_get(&seen_msgs, i), msg) == 0)
-			return true;
+			return !all;
 	vec_push(&seen_msgs, (void *)msg);
 	return false;
 }
@@ -113,13 +115,13 @@ static void report(const char *kind, const char *saw, int indent, const Tok *t,
 			suppressed_errors++;
 		return;
 	}
-	if (!t) {
-		fprintf(stderr, "%s: %s\n", kind, msg);
-		return;
-	}
+	pending_blank = true;
 	fprintf(stderr, "%s: %s\n", kind, msg);
+	if (!t)
+		return;
+	/* Parse errors always name their file. */
 	fprintf(stderr, "%*s %s at %s:%d:%d\n", indent - 1, saw, tok_describe(t),
-		file_label(t), t->loc.line, t->loc.col);
+		t->loc.file ? t->loc.file->name : "", t->loc.line, t->loc.col);
 	print_source(t, "source:", indent);
 }
 

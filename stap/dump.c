@@ -189,7 +189,8 @@ void dump_expr(Buf *b, const Node *n)
 		buf_putc(b, ')');
 		break;
 	case N_CONST:
-		buf_printf(b, "@const(\"%s\")", n->str);
+		/* SystemTap turns @const into this embedded expression. */
+		buf_printf(b, "%%{ /* pure */ /* unprivileged */ /* stable */ %s %%}", n->str);
 		break;
 	case N_DEREF:
 		buf_printf(b, "%s(", n->str);

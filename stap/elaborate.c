@@ -25,6 +25,7 @@ typedef struct Scope {
 	SrcFile *file;		/* for private names */
 	Func *func;		/* NULL in a probe */
 	DProbe *probe;
+	bool in_cond;		/* a probe point's `if (...)` */
 } Scope;
 
 static Session *S;
@@ -348,9 +349,15 @@ static void resolve_expr(Scope *sc, Node *n)
 	case N_INCDEC:
 	case N_REGEX:
 	case N_ENTRY:
-	case N_PROBEWRITE:
 	case N_REGISTER:
 		resolve_expr(sc, n->lhs);
+		break;
+	case N_PROBEWRITE:
+		/* Only SystemTap itself makes these (for conditional probes).
+		 * In a handler its error escapes pass 2 uncaught. */
+		error_tok(n->tok, "unexpected @probewrite");
+		if (!sc->in_cond)
+			S->uncaught = "unexpected @probewrite";
 		break;
 	case N_CAST:
 	case N_ATVAR: {
@@ -1510,13 +1517,17 @@ int elaborate(Session *s)
 {
 	S = s;
 	int errs = g_errors;
-	add_file(s, s->user);
+	vec_foreach(&s->user_files, k)
+		add_file(s, vec_get(&s->user_files, k));
 
 	/* 1. probes */
-	vec_foreach(&s->user->probes, i) {
-		Probe *p = vec_get(&s->user->probes, i);
-		vec_foreach(&p->points, j)
-			resolve_point(p, vec_get(&p->points, j));
+	vec_foreach(&s->user_files, k) {
+		Stapfile *uf = vec_get(&s->user_files, k);
+		vec_foreach(&uf->probes, i) {
+			Probe *p = vec_get(&uf->probes, i);
+			vec_foreach(&p->points, j)
+				resolve_point(p, vec_get(&p->points, j));
+		}
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
@@ -1525,6 +1536,7 @@ int elaborate(Session *s)
 		DProbe *d = vec_get(&s->probes, i);
 		Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
 		resolve_stmt(&sc, d->body);
+		sc.in_cond = true;
 		if (d->cond)
 			resolve_expr(&sc, d->cond);
 	}

@@ -7,6 +7,7 @@
  */
 #include "stap.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -145,6 +146,64 @@ static int dump_mode;
 static bool flight;		/* -F: flight recorder */
 static bool clean_cache;
 
+/* SystemTap's command-line error: the message, then where to look. */
+static void usage_fail(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "%s\n", msg);
+	fputs("Try '--help' for more information. [man stap]\n"
+	      "A message like [man foo] means for more info, run % man foo\n", stderr);
+	exit(1);
+}
+
+/* Options whose values end up in commands or generated C must match
+ * SystemTap's patterns (case-insensitive); each is checked by hand here. */
+static size_t span(const char *p, const char *extra)
+{
+	size_t n = 0;
+	while (p[n] && (isalnum((unsigned char)p[n]) || strchr(extra, p[n])))
+		n++;
+	return n;
+}
+
+static bool ident_start(const char *p)
+{
+	return isalpha((unsigned char)*p) || *p == '_';
+}
+
+static void safety_check(char opt, const char *v)
+{
+	const char *pattern = NULL, *eq = strchr(v, '=');
+	bool ok = false;
+	switch (opt) {
+	case 'm':
+		pattern = "^[a-z0-9_]+$";
+		ok = *v && v[span(v, "_")] == '\0';
+		break;
+	case 'G':
+		pattern = "^[a-z_][a-z0-9_]*=[a-z0-9_.-]+$";
+		ok = ident_start(v) && v[span(v, "_")] == '=' && eq[1] && eq[1 + span(eq + 1, "_.-")] == '\0';
+		break;
+	case 'D': {
+		pattern = "^[a-z_][a-z_0-9]*(=-?[a-z_0-9]+)?$";
+		size_t n = span(v, "_");
+		const char *val = v[n] == '=' ? v + n + 1 + (v[n + 1] == '-') : NULL;
+		ok = ident_start(v) && (v[n] == '\0' || (val && *val && val[span(val, "_")] == '\0'));
+		break;
+	}
+	case 'S': {
+		pattern = "^[0-9]+(,[0-9]+)?$";
+		size_t n = strspn(v, "0123456789");
+		ok = n > 0 && (v[n] == '\0' ||
+			       (v[n] == ',' && strspn(v + n + 1, "0123456789") > 0 &&
+				v[n + 1 + strspn(v + n + 1, "0123456789")] == '\0'));
+		break;
+	}
+	}
+	if (!ok)
+		fatal("Safety pattern mismatch for -%c parameter ('%s' vs. '%s')", opt, v, pattern);
+}
+
 static void add_staprun_opt(Session *s, const char *opt, const char *arg)
 {
 	vec_push(&s->staprun_opts, (void *)opt);
@@ -171,23 +230,27 @@ static void parse_options(Session *s, int argc, char **argv)
 		{ "privilege", required_argument, NULL, OPT_PRIVILEGE },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, listings = 0;
+	bool pass_given = false;
 	/* '+': stop at the first non-option (the script), as SystemTap does. */
 	while ((c = getopt_long(argc, argv, "+hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:PG:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); exit(0);
 		case 'V':
-			printf("Systemtap translator/driver (version 5.0/0.188, %s %s)\n"
+			printf("Systemtap translator/driver (version " STAP_VERSION "/0.188, %s %s)\n"
 			       "This is ctap, a SystemTap-compatible tracer written in C.\n",
 			       PACKAGE_NAME, PACKAGE_VERSION);
 			exit(0);
 		case 'p': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 5)
-				fatal("Invalid pass number '%s' (should be 1-5)", optarg);
+			if (*end || n < 1 || n > 5) {
+				fputs("Invalid pass number (should be 1-5).\n", stderr);
+				exit(1);
+			}
 			s->last_pass = (int)n;
+			pass_given = true;
 			break;
 		}
 		case 'v': s->verbose++; break;
@@ -198,27 +261,33 @@ static void parse_options(Session *s, int argc, char **argv)
 		case 'g': s->guru = true; break;
 		case 'P': break;
 		case 'G':
-			if (!strchr(optarg, '='))
-				fatal("Invalid -G option '%s': expected NAME=VALUE", optarg);
+			safety_check('G', optarg);
 			vec_push(&s->global_inits, optarg);
 			break;
-		case 's': add_staprun_opt(s, "-s", optarg); break;
+		case 's': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 4095) {
+				fputs("Invalid buffer size (should be 1-4095).\n", stderr);
+				exit(1);
+			}
+			add_staprun_opt(s, "-s", optarg);
+			break;
+		}
 		case 'I': vec_push(&s->include_dirs, optarg); break;
-		case 'D': vec_push(&s->defines, optarg); break;
+		case 'D':
+			safety_check('D', optarg);
+			vec_push(&s->defines, optarg);
+			break;
 		case 'B': break;
 		case 'r': s->release = optarg; break;
-		case 'a':
-			if (!str_eq(optarg, "x86_64"))
-				fatal("unsupported architecture '%s' (only x86_64)", optarg);
-			break;
+		case 'a': s->arch = optarg; break;
 		case 'm': {
-			const char *p = optarg;
-			for (; *p; p++)
-				if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				      (*p >= '0' && *p <= '9')))
-					fatal("Invalid module name '%s': use letters, digits and '_' only", optarg);
-			if (strlen(optarg) > 55)
-				fatal("Invalid module name '%s': at most 55 characters", optarg);
+			safety_check('m', optarg);
+			if (strlen(optarg) > 55) {	/* the kernel's limit, less ".ko" room */
+				optarg[55] = '\0';
+				fprintf(stderr, "Truncating module name to '%s'\n", optarg);
+			}
 			s->module_name = optarg;
 			s->module_name_given = true;
 			break;
@@ -228,53 +297,83 @@ static void parse_options(Session *s, int argc, char **argv)
 		case 'x': {
 			char *end;
 			s->target_pid = strtol(optarg, &end, 10);
-			if (*end || s->target_pid <= 0)
-				fatal("Invalid target process ID '%s'", optarg);
+			if (*end || end == optarg) {
+				fputs("Invalid target process ID number.\n", stderr);
+				exit(1);
+			}
 			break;
 		}
 		case 'e':
-			if (s->script_text)
-				fatal("only one -e option allowed");
+			if (s->script_text) {
+				fputs("Only one script can be given on the command line.\n", stderr);
+				exit(1);
+			}
 			s->script_text = optarg;
 			break;
-		case 'E': s->script_text = optarg; break;
+		case 'E': vec_push(&s->extra_scripts, optarg); break;
 		case 'F': flight = true; break;
-		case 'S': add_staprun_opt(s, "-S", optarg); break;
-		case 'T': add_staprun_opt(s, "-T", optarg); break;
+		case 'S':
+			safety_check('S', optarg);
+			add_staprun_opt(s, "-S", optarg);
+			break;
+		case 'T': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n <= 0) {
+				fputs("Invalid timeout interval.\n", stderr);
+				exit(1);
+			}
+			add_staprun_opt(s, "-T", optarg);
+			break;
+		}
 		case 't': s->timing = true; break;
 		case 'b': add_staprun_opt(s, "-b", NULL); break;
-		case 'l': s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
-		case 'L': s->list_vars = true; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'l': listings++; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'L': listings++; s->list_vars = true; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
 		case 'R': s->runtime_dir = optarg; break;
 		case OPT_VM: s->vm = true; break;
 		case OPT_SKIP_BADVARS: s->skip_badvars = true; break;
 		case OPT_SUPPRESS_HANDLER_ERRORS: s->suppress_handler_errors = true; break;
-		case OPT_COMPATIBLE: s->compatible = optarg; break;
+		case OPT_COMPATIBLE:
+			if (strverscmp(optarg, STAP_VERSION) > 0)
+				fatal("systemtap version %s cannot be compatible with future version %s",
+				      STAP_VERSION, optarg);
+			s->compatible = optarg;
+			break;
 		case OPT_DISABLE_CACHE: s->disable_cache = true; break;
 		case OPT_CLEAN_CACHE: clean_cache = true; break;
 		case OPT_POISON_CACHE: break;
-		case OPT_DUMP_FUNCTIONS: dump_mode = c; break;
-		case OPT_DUMP_PROBE_TYPES: dump_mode = c; break;
-		case OPT_DUMP_PROBE_ALIASES: dump_mode = c; break;
+		case OPT_DUMP_FUNCTIONS:
+		case OPT_DUMP_PROBE_TYPES:
+		case OPT_DUMP_PROBE_ALIASES:
+			listings++;
+			dump_mode = c;
+			break;
 		case OPT_RUNTIME:
 			if (!str_eq(optarg, "kernel"))
-				fatal("unsupported runtime '%s' (only 'kernel')", optarg);
+				fatal("%s is an invalid argument for --runtime", optarg);
 			break;
 		case OPT_PRIVILEGE:
+			if (!str_eq(optarg, "stapdev") && !str_eq(optarg, "stapsys") &&
+			    !str_eq(optarg, "stapusr")) {
+				fprintf(stderr, "Invalid argument '%s' for --privilege.\n", optarg);
+				exit(1);
+			}
 			if (!str_eq(optarg, "stapdev"))
-				fatal("unsupported privilege level '%s' (only stapdev)", optarg);
+				fatal("--privilege=%s is not supported: ctap builds modules for root (stapdev) only", optarg);
 			break;
 		default:
-			fputs("Try 'stap --help' for more information.\n", stderr);
-			exit(1);
+			usage_fail(NULL);
 		}
 	}
+	if (listings > 1)
+		fatal("only one of the -l/-L/--dump-* switches may be specified");
+	if (listings && pass_given)
+		usage_fail("Cannot specify -p with -l/-L/--dump-* switches.");
 	int i = optind;
 	if (!s->script_text && !dump_mode && !(clean_cache && i >= argc)) {
-		if (i >= argc) {
-			fputs("A script must be specified.\nTry 'stap --help' for more information.\n", stderr);
-			exit(1);
-		}
+		if (i >= argc)
+			usage_fail("A script must be specified.\nTry '-i' for building a script interactively.");
 		s->script_path = argv[i++];
 	}
 	/* The rest: script arguments; `name=value` after a script sets globals
@@ -283,7 +382,7 @@ static void parse_options(Session *s, int argc, char **argv)
 	for (; i < argc; i++)
 		vec_push(&s->script_args, argv[i]);
 	if (s->cmd && s->target_pid)
-		fatal("You can't specify -c and -x options together.");
+		usage_fail("You can't specify -c and -x together.");
 	/* -F: in memory, detached (staprun -L; reattach with staprun -A), or
 	 * with -o, files written in the background (staprun -D) */
 	if (flight)
@@ -317,12 +416,27 @@ static int pass1_parse(Session *s)
 	s->tapsets = tapsets_open(s);
 	Stapfile *sf = parse_file(s, f);
 	if (!sf) {
-		fprintf(stderr, "%s%d parse error%s.\n", g_errors ? "\n" : "", g_errors > 0 ? g_errors : 1,
+		diag_flush();
+		fprintf(stderr, "%d parse error%s.\n", g_errors > 0 ? g_errors : 1,
 			g_errors > 1 ? "s" : "");
 		return 1;
 	}
 	s->user = sf;
 	vec_push(&s->files, sf);
+	vec_push(&s->user_files, sf);
+	vec_foreach(&s->extra_scripts, i) {	/* -E: more user code, "<inputN>" */
+		const char *text = vec_get(&s->extra_scripts, i);
+		SrcFile *ef = srcfile_new(xsprintf("<input%d>", i + 1), text, strlen(text), false);
+		Stapfile *esf = parse_file(s, ef);
+		if (!esf) {
+			diag_flush();
+			fprintf(stderr, "%d parse error%s.\n", g_errors > 0 ? g_errors : 1,
+				g_errors > 1 ? "s" : "");
+			return 1;
+		}
+		vec_push(&s->files, esf);
+		vec_push(&s->user_files, esf);
+	}
 	return 0;
 }
 
@@ -350,7 +464,10 @@ static const char *pass_names[] = { "", "parse", "analysis", "translation", "com
 static int pass_failed(Session *s, int pass)
 {
 	diag_flush();
-	fprintf(stderr, "Pass %d: %s failed.  [man error::pass%d]\n", pass, pass_names[pass], pass);
+	if (s->uncaught)	/* SystemTap's exception escaping the pass */
+		fprintf(stderr, "%s\n", s->uncaught);
+	else
+		fprintf(stderr, "Pass %d: %s failed.  [man error::pass%d]\n", pass, pass_names[pass], pass);
 	return 1;
 }
 
@@ -370,11 +487,12 @@ static int copy_to(const char *from, const char *to)
 static int pipeline(Session *s)
 {
 	PassClock c = clock_start();
-	if (pass1_parse(s))
-		return pass_failed(s, 1);
-	if (s->verbose)
+	int failed = pass1_parse(s);
+	if (s->verbose)	/* SystemTap says this even when the parse failed */
 		fprintf(stderr, "Pass 1: parsed user script and %d library scripts %s\n",
-			s->files.len - 1, clock_text(&c, true));
+			s->files.len > 0 ? s->files.len - 1 : 0, clock_text(&c, true));
+	if (failed)
+		return pass_failed(s, 1);
 	if (s->last_pass == 1) {
 		puts("# parse tree dump");
 		vec_foreach(&s->files, i)
@@ -396,6 +514,10 @@ static int pipeline(Session *s)
 	if (s->last_pass == 2 || s->list_mode) {
 		dump_elaborated(stdout, s);
 		return 0;
+	}
+	if (s->arch && !str_eq(s->arch, "x86_64")) {
+		error_plain("cannot build for architecture '%s': only x86_64 is supported", s->arch);
+		return pass_failed(s, 3);
 	}
 
 	c = clock_start();

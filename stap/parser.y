@@ -21,6 +21,7 @@ struct ParseCtx {
 	Tok *last;		/* last token handed to bison */
 	bool in_function;	/* `return` allowed */
 	bool failed;
+	bool quiet_error;	/* the next syntax error is already reported */
 };
 int parser_lex(SP_STYPE *lval, ParseCtx *ctx);
 }
@@ -30,6 +31,7 @@ int parser_lex(SP_STYPE *lval, ParseCtx *ctx);
 #include <string.h>
 #include "ast.h"
 static void sp_error(ParseCtx *ctx, const char *msg);
+static bool parser_recover(ParseCtx *ctx, int lookahead);
 #define sp_lex parser_lex
 }
 
@@ -113,6 +115,7 @@ static void sp_error(ParseCtx *ctx, const char *msg);
 file
 	: %empty
 	| file decl
+	| file error				{ if (!parser_recover(ctx, yychar)) yyclearin; yyerrok; }
 	;
 
 decl
@@ -419,6 +422,10 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 	yysymbol_kind_t exp[MAXEXP];
 	int n = yypcontext_expected_tokens(pctx, exp, MAXEXP);
 	Tok *t = ctx->last;
+	if (ctx->quiet_error) {
+		ctx->quiet_error = false;
+		return 0;
+	}
 	bool want_decl = false, want_value = false, want_stmt = false;
 	for (int i = 0; i < n; i++) {
 		if (exp[i] == YYSYMBOL_K_PROBE)
@@ -472,6 +479,34 @@ static void sp_error(ParseCtx *ctx, const char *msg)
 	ctx->failed = true;
 }
 
+/* Where SystemTap's parser starts again after an error. */
+static bool starts_decl(const Tok *t)
+{
+	return t->kind == T_EOF || t->code == K_PROBE || t->code == K_GLOBAL ||
+	       t->code == K_PRIVATE || t->code == K_FUNCTION || t->code == EMBEDDED;
+}
+
+/* After a syntax error (reported at `lookahead`), skip to the next token
+ * that can start a declaration, like SystemTap, so that later errors are
+ * reported too.  Returns whether the lookahead itself is kept. */
+static bool parser_recover(ParseCtx *ctx, int lookahead)
+{
+	ctx->in_function = false;
+	if (lookahead != SP_EMPTY && starts_decl(ctx->last))
+		return true;
+	while (!starts_decl(vec_get(ctx->toks, ctx->pos)))
+		ctx->pos++;
+	return false;
+}
+
+/* Operators SystemTap reserves to guru mode in user scripts. */
+static bool guru_operator(const Tok *t)
+{
+	return t->code == AT_DEREF ? strcmp(t->text, "@kderef") == 0 :
+	       t->code == AT_REGISTER ? strcmp(t->text, "@kregister") == 0 :
+	       t->code == AT_CONST;
+}
+
 int parser_lex(SP_STYPE *lval, ParseCtx *ctx)
 {
 	Tok *t = vec_get(ctx->toks, ctx->pos);
@@ -481,6 +516,16 @@ int parser_lex(SP_STYPE *lval, ParseCtx *ctx)
 	lval->tok = t;
 	if (t->kind == T_EOF)
 		return SP_EOF;
+	if (guru_operator(t) && !ctx->file->privileged) {
+		/* SystemTap's parser rejects it and resumes at the next token
+		 * as if at the top level: report both, then recover. */
+		parse_error_tok(t, "using %s operator not permitted; need stap -g", t->text);
+		Tok *next = vec_get(ctx->toks, ctx->pos);
+		if (!starts_decl(next))
+			parse_error_tok(next, "expected 'probe', 'global', 'private', 'function', or '%%{'");
+		ctx->failed = ctx->quiet_error = true;
+		return JUNK;
+	}
 	return t->code;
 }
 

@@ -220,7 +220,7 @@ static bool cond_primary(Cond *c)
 		lhs = kernel_fact(c, t);
 		version = true;
 	} else if (t->kind == T_IDENT && str_eq(t->text, "systemtap_v")) {
-		lhs = s->compatible ? s->compatible : "5.0";
+		lhs = s->compatible ? s->compatible : STAP_VERSION;
 		version = true;
 	} else if (t->kind == T_IDENT && str_eq(t->text, "arch")) {
 		lhs = "x86_64";
@@ -559,8 +559,10 @@ static Vec *probe_words(Vec *in)
 		Tok *t = tok_at(in, i);
 		switch (state) {
 		case NORMAL:
-			if (brace == 0 && t->code == K_PROBE)
-				state = PPLIST, paren = 0, alt = 0;
+			/* `probe` inside braces is an error the parser reports
+			 * and recovers from: it starts a probe point all the same */
+			if (t->code == K_PROBE && !(prev && (is_op(prev, "->") || is_op(prev, "."))))
+				state = PPLIST, paren = 0, alt = 0, brace = 0;
 			else if (is_op(t, "{"))
 				brace++;
 			else if (is_op(t, "}"))

@@ -17,6 +17,9 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+
+/* The SystemTap version whose language and tapsets we follow. */
+#define STAP_VERSION "5.0"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -578,6 +581,7 @@ struct Session {
 	/* options */
 	int last_pass;			/* -p N (5 = run) */
 	int verbose;			/* -v count */
+	const char *uncaught;		/* said instead of "Pass N: ... failed" */
 	bool keep_tmp;			/* -k */
 	bool guru;			/* -g */
 	bool unoptimized;		/* -u */
@@ -597,6 +601,7 @@ struct Session {
 	const char *cmd;		/* -c */
 	long target_pid;		/* -x */
 	const char *compatible;		/* --compatible */
+	const char *arch;		/* -a */
 	Vec include_dirs;		/* -I */
 	Vec defines;			/* -D NAME[=VALUE] (const char*) */
 	Vec script_args;		/* $1.. (const char*) */
@@ -621,6 +626,8 @@ struct Session {
 	bool kernel_resolved;
 	SrcFile *user_file;
 	Stapfile *user;			/* the user script */
+	Vec extra_scripts;		/* const char*: -E texts */
+	Vec user_files;			/* Stapfile*: the user script, then -E's */
 	Vec files;			/* Stapfile*: user first, then tapsets used */
 	Vec macros;			/* Macro* global (from .stpm) */
 	TapsetIndex *tapsets;
