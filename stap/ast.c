@@ -430,8 +430,10 @@ Func *ast_function_head(ParseCtx *ctx, Tok *name, int type, Vec *params, int pri
 	f->priority = prio;
 	f->priority_given = prio != 0;
 	f->file = ctx->file->src;
-	vec_foreach(params, i)
+	vec_foreach(params, i) {
+		((Var *)vec_get(params, i))->param_index = i;
 		vec_push(&f->params, vec_get(params, i));
+	}
 	ctx->in_function = true;
 	return f;
 }

@@ -190,6 +190,7 @@ static void use_var(Var *v, Node *n, int arity)
 		v->arity_tok = n->tok;
 		if (arity > 0) {
 			v->key_types = xalloc(sizeof(Type) * (size_t)arity);
+			v->key_toks = xalloc(sizeof(Tok *) * (size_t)arity);
 			v->is_array_decl = true;
 		}
 		return;
@@ -509,8 +510,23 @@ static void resolve_func(Func *f)
 static int changes;		/* type facts learned in this round */
 static bool final_round;	/* report unresolved types */
 
+/* SystemTap's two layouts: a variable or function whose type was inferred
+ * elsewhere points there; anything else says what was expected. */
 static void type_error(Node *n, Type want, Type got)
 {
+	Var *v = n->kind == N_SYM || n->kind == N_INDEX ? n->var : NULL;
+	Tok *first = v ? v->type_tok : n->kind == N_CALL && n->func ? n->func->ret_tok : NULL;
+	if (first && v && v->is_param) {
+		error_tok(n->tok, "index %d type mismatch (%s)", v->param_index, type_name(want));
+		error_tok(first, "type of index %d was first inferred here (%s)", v->param_index,
+			  type_name(got));
+		return;
+	}
+	if (first) {
+		error_tok(n->tok, "type mismatch (%s)", type_name(want));
+		error_tok(first, "type was first inferred here (%s)", type_name(got));
+		return;
+	}
 	error_tok(n->tok, "type mismatch: expected %s but found %s", type_name(want), type_name(got));
 }
 
@@ -526,11 +542,17 @@ static void var_type(Var *v, Type t, Node *n)
 		return;
 	}
 	if (v->type != t) {
-		error_tok(n->tok, "type mismatch (%s)", type_name(t));
-		if (v->type_tok)
+		if (v->type_tok && v->is_param) {	/* SystemTap words these as indexes */
+			error_tok(n->tok, "index %d type mismatch (%s)", v->param_index, type_name(t));
+			error_tok(v->type_tok, "type of index %d was first inferred here (%s)",
+				  v->param_index, type_name(v->type));
+		} else if (v->type_tok) {
+			error_tok(n->tok, "type mismatch (%s)", type_name(t));
 			error_tok(v->type_tok, "type was first inferred here (%s)", type_name(v->type));
-		else
-			error_tok(v->tok, "type was first inferred here (%s)", type_name(v->type));
+		} else {	/* typed by its declaration */
+			error_tok(n->tok, "type mismatch: expected %s but found %s",
+				  type_name(t), type_name(v->type));
+		}
 	}
 }
 
@@ -561,9 +583,15 @@ static void infer_keys(Var *v, Vec *args)
 		if (k->kind == N_STAR)
 			continue;
 		Type kt = v && v->key_types && i < v->arity ? v->key_types[i] : TY_UNKNOWN;
-		Type t = expect(k, kt);
+		Type t = infer(k, kt);
+		if (kt != TY_UNKNOWN && t != TY_UNKNOWN && t != kt) {
+			error_tok(k->tok, "index %d type mismatch (%s)", i, type_name(t));
+			error_tok(v->key_toks[i] ? v->key_toks[i] : v->tok,
+				  "type of index %d was first inferred here (%s)", i, type_name(kt));
+		}
 		if (v && v->key_types && i < v->arity && kt == TY_UNKNOWN && t != TY_UNKNOWN) {
 			v->key_types[i] = t;
+			v->key_toks[i] = k->tok;
 			changes++;
 		}
 	}
@@ -660,7 +688,14 @@ static Type infer_call(Node *n)
 		vec_foreach(&n->args, i) {
 			Var *p = vec_get(&o->params, i);
 			Node *a = vec_get(&n->args, i);
-			Type t = expect(a, p->type);
+			Type t = infer(a, p->type);
+			if (p->type != TY_UNKNOWN && t != TY_UNKNOWN && t != p->type) {
+				Var *av = a->kind == N_SYM || a->kind == N_INDEX ? a->var : NULL;
+				if ((av && av->type_tok) || (a->kind == N_CALL && a->func && a->func->ret_tok))
+					type_error(a, p->type, t);
+				else	/* SystemTap names the argument's type first here */
+					type_error(a, t, p->type);
+			}
 			if (p->type == TY_UNKNOWN && t != TY_UNKNOWN)
 				var_type(p, t, a);
 		}
@@ -873,6 +908,7 @@ static void infer_stmt(Node *n, Func *f)
 			Type t = expect(n->lhs, f->ret);
 			if (f->ret == TY_UNKNOWN && t != TY_UNKNOWN) {
 				f->ret = t;
+				f->ret_tok = n->lhs->tok;
 				changes++;
 			}
 		}
@@ -899,6 +935,7 @@ static void infer_stmt(Node *n, Func *f)
 				var_type(k->var, a->key_types[i], k);
 				if (a->key_types[i] == TY_UNKNOWN && k->var && k->var->type != TY_UNKNOWN) {
 					a->key_types[i] = k->var->type;
+					a->key_toks[i] = k->tok;
 					changes++;
 				}
 			}
@@ -1221,10 +1258,43 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 
 /* ================================================================ checks */
 
+/* Like SystemTap, say "unresolved type" at each use of an untyped
+ * variable, in source order (repeats are counted, not printed). */
+static void report_untyped_uses(Node *n)
+{
+	if (!n)
+		return;
+	if ((n->kind == N_SYM || n->kind == N_INDEX) && n->var && !n->var->elided &&
+	    n->var->type == TY_UNKNOWN) {
+		error_tok(n->tok, "unresolved type ");
+		n->var->type_reported = true;
+	}
+	if (n->kind == N_FOREACH) {
+		vec_foreach(&n->fe->keys, i)
+			report_untyped_uses(vec_get(&n->fe->keys, i));
+		report_untyped_uses(n->fe->value);
+		report_untyped_uses(n->fe->array);
+		report_untyped_uses(n->fe->limit);
+	}
+	report_untyped_uses(n->init);
+	report_untyped_uses(n->cond);
+	report_untyped_uses(n->incr);
+	report_untyped_uses(n->lhs);
+	report_untyped_uses(n->rhs);
+	vec_foreach(&n->args, i)
+		report_untyped_uses(vec_get(&n->args, i));
+	vec_foreach(&n->stmts, i)
+		report_untyped_uses(vec_get(&n->stmts, i));
+	report_untyped_uses(n->then);
+	report_untyped_uses(n->els);
+}
+
 static void check_types_resolved(Vec *vars, const char *what)
 {
 	vec_foreach(vars, i) {
 		Var *v = vec_get(vars, i);
+		if (v->type_reported)
+			continue;
 		if (v->type == TY_UNKNOWN && !v->elided)
 			error_tok(v->tok, "unresolved type %s", what);
 		if (v->arity > 0 && v->key_types)
@@ -1259,7 +1329,10 @@ static void mark_rw(Node *n, bool write)
 		mark_rw_list(&n->args);
 		break;
 	case N_ASSIGN:
-		/* `x += 1` reads x, but like SystemTap we count it as a write only */
+		/* `x += 1` reads x, but like SystemTap we count it as a write only
+		 * (for globals' display); it still keeps a local alive */
+		if (n->op != '=' && n->lhs->var)
+			n->lhs->var->updated = true;
 		mark_rw(n->lhs, true);
 		mark_rw(n->rhs, false);
 		break;
@@ -1269,12 +1342,17 @@ static void mark_rw(Node *n, bool write)
 		break;
 	case N_INCDEC:
 		/* x++ as a statement only writes; its value used (if (!x++)) reads */
+		if (n->lhs->var)
+			n->lhs->var->updated = true;
 		mark_rw(n->lhs, true);
 		mark_rw(n->lhs, false);
 		break;
 	case N_EXPR_STMT:
-		if (n->lhs->kind == N_INCDEC)
+		if (n->lhs->kind == N_INCDEC) {
+			if (n->lhs->lhs->var)
+				n->lhs->lhs->var->updated = true;
 			mark_rw(n->lhs->lhs, true);
+		}
 		else
 			mark_rw(n->lhs, false);
 		break;
@@ -1396,7 +1474,7 @@ static void clear_rw(Vec *vars)
 {
 	vec_foreach(vars, i) {
 		Var *v = vec_get(vars, i);
-		v->read = v->written = false;
+		v->read = v->written = v->updated = false;
 	}
 }
 
@@ -1593,6 +1671,10 @@ int elaborate(Session *s)
 	final_round = true;
 	type_round();
 	gather_used_globals();
+	vec_foreach(&s->probes, i)
+		report_untyped_uses(((DProbe *)vec_get(&s->probes, i))->body);
+	vec_foreach(&s->used_funcs, i)
+		report_untyped_uses(((Func *)vec_get(&s->used_funcs, i))->body);
 	vec_foreach(&s->probes, i)
 		check_types_resolved(&((DProbe *)vec_get(&s->probes, i))->locals, "");
 	vec_foreach(&s->used_funcs, i) {

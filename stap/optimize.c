@@ -145,11 +145,12 @@ bool expr_effects_outside(Node *n)
 static bool local_unread(Node *lhs)
 {
 	return lhs->kind == N_SYM && lhs->var && !lhs->var->is_global && !lhs->var->read &&
-	       !lhs->var->is_param;
+	       !lhs->var->updated && !lhs->var->is_param;
 }
 
 /* Returns the statement to keep in place of n, or NULL to drop it. */
 static Node *opt_stmt(Node *n);
+static bool block_empty(Node *n);
 
 static void opt_block(Vec *stmts)
 {
@@ -184,8 +185,6 @@ static Node *opt_expr_stmt(Node *n)
 		if (quiet || in_tapset(n->tok))
 			return NULL;
 		warn_tok(e == n->lhs && e->kind != N_SYM ? n->tok : e->tok, "Eliding side-effect-free expression ");
-		if (e->kind == N_CALL && e->func && e->func->body->kind != N_EMBEDDED)
-			warn_tok(e->func->tok, "side-effect-free function '%s'", e->func->name);
 		return NULL;
 	}
 	return n;
@@ -202,24 +201,40 @@ static Node *opt_stmt(Node *n)
 	case N_EXPR_STMT:
 		return opt_expr_stmt(n);
 	case N_IF:
+		if (n->cond->kind == N_NUM) {	/* constant condition: one branch */
+			elided++;
+			return opt_stmt(n->cond->num ? n->then : n->els);
+		}
 		n->then = opt_stmt(n->then);
 		n->els = opt_stmt(n->els);
 		if (!n->then)
 			n->then = new_node(N_NULL, n->tok);
 		return n;
 	case N_FOR:
+		if (!n->init && !n->incr && n->cond && n->cond->kind == N_NUM && !n->cond->num) {
+			elided++;	/* while (0) */
+			return NULL;
+		}
 		n->then = opt_stmt(n->then);
 		if (!n->then)
 			n->then = new_node(N_NULL, n->tok);
 		return n;
 	case N_FOREACH:
 		n->then = opt_stmt(n->then);
+		if (block_empty(n->then) && !expr_effects(n->fe->limit)) {
+			elided++;	/* a loop doing nothing */
+			return NULL;
+		}
 		if (!n->then)
 			n->then = new_node(N_NULL, n->tok);
 		return n;
 	case N_TRY:
 		opt_stmt(n->then);
 		opt_stmt(n->els);
+		if (block_empty(n->then)) {
+			elided++;
+			return NULL;
+		}
 		return n;
 	case N_NULL:
 		return NULL;
@@ -252,14 +267,24 @@ static void prune_locals(Vec *locals)
 	}
 }
 
+static int func_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(Func *const *)a)->name, (*(Func *const *)b)->name);
+}
+
 void optimize(Session *s, void (*remark)(Session *))
 {
 	quiet = false;
 	do {
 		elided = 0;
 		pass_assign = true;
-		vec_foreach(&s->used_funcs, i) {
-			Func *f = vec_get(&s->used_funcs, i);
+		/* functions in name order, as SystemTap visits them */
+		Vec funcs = {0};
+		vec_foreach(&s->used_funcs, i)
+			vec_push(&funcs, vec_get(&s->used_funcs, i));
+		vec_sort(&funcs, func_name_cmp);
+		vec_foreach(&funcs, i) {
+			Func *f = vec_get(&funcs, i);
 			if (f->body->kind == N_BLOCK)
 				opt_stmt(f->body);
 		}
@@ -268,10 +293,14 @@ void optimize(Session *s, void (*remark)(Session *))
 		pass_assign = false;
 		vec_foreach(&s->probes, i)
 			opt_stmt(((DProbe *)vec_get(&s->probes, i))->body);
-		vec_foreach(&s->used_funcs, i) {
-			Func *f = vec_get(&s->used_funcs, i);
-			if (f->body->kind == N_BLOCK)
-				opt_stmt(f->body);
+		vec_foreach(&funcs, i) {
+			Func *f = vec_get(&funcs, i);
+			if (f->body->kind != N_BLOCK)
+				continue;
+			opt_stmt(f->body);
+			/* SystemTap names each script function left with no body */
+			if (block_empty(f->body) && !quiet && !in_tapset(f->tok))
+				warn_tok(f->tok, "side-effect-free function '%s'", f->name);
 		}
 		remark(s);
 		quiet = true;

@@ -287,14 +287,17 @@ struct Var {
 	Type type;		/* value type */
 	int arity;		/* -1 unknown, 0 scalar, N > 0 array with N keys */
 	Type *key_types;	/* [arity] */
+	Tok **key_toks;		/* [arity]: where each key type was inferred */
 	bool is_global;
 	bool is_private;	/* `private`: visible in its file only */
 	bool is_param;
+	int param_index;
 	bool is_array_decl;	/* declared with [N] or used with [] */
 	Node *init;		/* global initializer literal (or NULL) */
 	int64_t maxsize;	/* [N] or 0 for the default */
 	bool wrap;		/* `%`: overwrite oldest when full */
 	bool read, written;	/* seen read / written anywhere */
+	bool updated;		/* ++, --, += ...: a read for elision of locals */
 	unsigned stat_ops;	/* 1 << STAT_* components used */
 	Vec hist;		/* Node* N_HIST uses (for buckets) */
 	SrcFile *file;
@@ -302,6 +305,7 @@ struct Var {
 	int index;		/* position among globals or locals */
 	bool synthetic;		/* made by the translator */
 	bool elided;		/* unused: not emitted */
+	bool type_reported;	/* "unresolved type" said at a use */
 	Tok *arity_tok;		/* where the arity was first seen */
 	Tok *type_tok;		/* where the type was first inferred */
 };
@@ -312,6 +316,7 @@ struct Func {
 	const char *name;
 	Tok *tok;
 	Type ret;		/* declared or inferred return type */
+	Tok *ret_tok;		/* the return value it was inferred from */
 	bool ret_declared;
 	Vec params;		/* Var* */
 	Vec locals;		/* Var* (params not included) */
