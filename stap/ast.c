@@ -725,6 +725,23 @@ Node *ast_call(ParseCtx *ctx, Tok *name, Vec *args)
 	n->name = name->text;
 	vec_foreach(args, i)
 		vec_push(&n->args, vec_get(args, i));
+	/* SystemTap's parser wants the print family's literal arguments */
+	if (n->kind == N_PRINT) {
+		Tok *first = tok_after(ctx, tok_after(ctx, name));	/* after '(' */
+		Node *a0 = n->args.len ? vec_get(&n->args, 0) : NULL;
+		bool fmt = str_endswith(n->name, "printf");
+		bool delim = str_endswith(n->name, "printd") || str_endswith(n->name, "printdln");
+		if ((fmt || delim) && (!a0 || a0->kind != N_STR)) {
+			parse_error_tok(first, "expected literal string");
+			ctx->failed = true;
+		} else if (delim && n->args.len == 1) {
+			parse_error_tok(tok_after(ctx, tok_after(ctx, first)), "expected literal string or number");
+			ctx->failed = true;
+		} else if (!a0 && (str_eq(n->name, "print") || str_eq(n->name, "sprint"))) {
+			parse_error_tok(first, "expected literal string or number");
+			ctx->failed = true;
+		}
+	}
 	/* printf formats are checked as they are parsed, as SystemTap does */
 	if (n->kind == N_PRINT && str_endswith(n->name, "printf") && n->args.len) {
 		Node *f = vec_get(&n->args, 0);

@@ -415,7 +415,11 @@ static void resolve_stmt(Scope *sc, Node *n)
 		resolve_expr(sc, n->lhs);
 		break;
 	case N_DELETE:
-		if (n->lhs->kind == N_SYM)
+		if (n->lhs->kind == N_SYM && !lookup_local(sc, n->lhs->name) &&
+		    !lookup_global(S, n->lhs->name, sc->file) &&
+		    (tapsets_need_global(S, n->lhs->name), !lookup_global(S, n->lhs->name, sc->file)))
+			error_tok(n->lhs->tok, "unresolved array in delete statement");
+		else if (n->lhs->kind == N_SYM)
 			use_var(resolve_name(sc, n->lhs, 0), n->lhs, -1);
 		else
 			resolve_expr(sc, n->lhs);

@@ -367,7 +367,11 @@ primary
 	| EMBEDDED				{ $$ = ast_embedded_expr(ctx, $1); }
 	| TARGETVAR target_chain		{ $$ = ast_target($1, $2); }
 	| AT_STATOP '(' expr ')'		{ $$ = ast_statop($1, $3, NULL); }
-	| AT_STATOP '(' expr ',' expr ')'	{ $$ = ast_statop($1, $3, $5); }
+	| AT_STATOP '(' expr ',' expr ')'	{ $$ = ast_statop($1, $3, $5);
+						  if (strcmp($1->text, "@variance") != 0) {
+							parse_error_at($4, "not more than 1 parameter allowed");
+							ctx->failed = true;
+						  } }
 	| AT_HIST_LINEAR '(' expr ',' expr ',' expr ',' expr ')'
 						{ $$ = ast_hist($1, $3, $5, $7, $9); }
 	| AT_HIST_LOG '(' expr ')'		{ $$ = ast_hist($1, $3, NULL, NULL, NULL); }
@@ -415,6 +419,89 @@ index_item
 
 %%
 
+/* Tokens that would continue the expression just read. */
+static bool continues_expr(yysymbol_kind_t k)
+{
+	static const int ops[] = {
+		'+', '-', '*', '/', '%', '.', '<', '>', '&', '|', '^', '?', '[', '(', '=',
+		OP_EQ, OP_NE, OP_LE, OP_GE, OP_AND, OP_OR, OP_SHL, OP_SHR, OP_SHRU,
+		OP_STATADD, OP_INC, OP_DEC, OP_ARROW, OP_MATCH, OP_NMATCH, OP_ADDEQ,
+		OP_SUBEQ, OP_MULEQ, OP_DIVEQ, OP_MODEQ, OP_ANDEQ, OP_OREQ, OP_XOREQ,
+		OP_SHLEQ, OP_SHREQ, OP_CATEQ, K_IN, K_LIMIT, AT_STATOP,
+	};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (YYTRANSLATE(ops[i]) == k)
+			return true;
+	return false;
+}
+
+/* The token before the innermost unclosed '(' (or NULL). */
+static Tok *call_name(ParseCtx *ctx)
+{
+	int depth = 0;
+	for (int i = ctx->pos - 2; i >= 0; i--) {
+		Tok *t = vec_get(ctx->toks, i);
+		if (t->code == ')')
+			depth++;
+		else if (t->code == '(' && depth-- == 0)
+			return i > 0 ? vec_get(ctx->toks, i - 1) : NULL;
+	}
+	return NULL;
+}
+
+static bool is_print_name(const char *s)
+{
+	static const char *const names[] = { "print", "println", "printf", "printd", "printdln",
+		"sprint", "sprintln", "sprintf", "sprintd", "sprintdln" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* After a complete expression SystemTap names only what closes or
+ * separates it ("expected ')'", "expected one of ', )'"). */
+static bool after_expression(ParseCtx *ctx, const yysymbol_kind_t *exp, int n)
+{
+	bool binary = false;
+	int close = 0, comma = 0, bracket = 0, semi = 0, colon = 0, other = 0;
+	for (int i = 0; i < n; i++) {
+		if (exp[i] == YYTRANSLATE('*') || exp[i] == YYTRANSLATE(K_LIMIT))
+			binary = true;	/* an expression or foreach's array was read */
+		if (continues_expr(exp[i]))
+			continue;
+		if (exp[i] == YYTRANSLATE(')'))
+			close = 1;
+		else if (exp[i] == YYTRANSLATE(','))
+			comma = 1;
+		else if (exp[i] == YYTRANSLATE(']'))
+			bracket = 1;
+		else if (exp[i] == YYTRANSLATE(';'))
+			semi = 1;
+		else if (exp[i] == YYTRANSLATE(':'))
+			colon = 1;
+		else
+			other = 1;
+	}
+	if (!binary || other || close + comma + bracket + semi + colon == 0)
+		return false;
+	Tok *t = ctx->last;
+	if (bracket && comma && !close)
+		parse_error_tok(t, "expected one of '] ,'");
+	else if (close && comma) {
+		Tok *name = call_name(ctx);
+		if (name && name->kind == T_IDENT && is_print_name(name->text))
+			parse_error_tok(t, "expected one of ', )'");
+		else
+			parse_error_tok(t, "expected one of ') ,'");
+	} else if (close + comma + bracket + semi + colon == 1)
+		parse_error_tok(t, "expected '%c'", close ? ')' : comma ? ',' : bracket ? ']' :
+							  semi ? ';' : ':');
+	else
+		return false;
+	return true;
+}
+
 /* SystemTap-style "expected ..." messages from bison's expected-token set. */
 static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 {
@@ -435,7 +522,9 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 		if (exp[i] == YYSYMBOL_K_FOREACH)
 			want_stmt = true;
 	}
-	if (want_decl)
+	if (after_expression(ctx, exp, n))
+		;	/* reported in SystemTap's words for what may follow */
+	else if (want_decl)
 		parse_error_tok(t, "expected 'probe', 'global', 'private', 'function', or '%%{'");
 	else if (want_stmt && t->code == '}')
 		parse_error_tok(t, "expected statement");
