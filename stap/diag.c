@@ -108,7 +108,15 @@ static void report(const char *kind, const char *saw, int indent, const Tok *t,
 {
 	char *msg = xvsprintf(fmt, ap);
 	flush_blank();
-	if (already_said(xsprintf("%s%s", kind, msg))) {
+	/* Repeated messages are counted, not printed, except SystemTap's
+	 * "expected 'X'" for a missing operator; "expected one of ..." counts
+	 * as one message whatever its list (observed in 4.8) */
+	const char *key = xsprintf("%s%s", kind, msg);
+	if (str_startswith(msg, "expected one of"))
+		key = xsprintf("%s%.15s", kind, msg);
+	else if (str_startswith(msg, "expected '") && !strchr(msg + 10, ','))
+		key = NULL;
+	if (key && already_said(key)) {
 		if (strstr(kind, "WARNING"))
 			suppressed_warnings++;
 		else
