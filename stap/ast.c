@@ -359,8 +359,68 @@ char *pp_string(const ProbePoint *pp)
 	return s;
 }
 
+/* The token after the parenthesized group that follows t (t's last token
+ * when t is an operator like @hist_log(...)). */
+static Tok *after_group(ParseCtx *ctx, const Tok *t)
+{
+	int i = 0;
+	while (i < ctx->toks->len && vec_get(ctx->toks, i) != t)
+		i++;
+	int depth = 0;
+	for (i++; i < ctx->toks->len; i++) {
+		Tok *x = vec_get(ctx->toks, i);
+		if (x->code == '(')
+			depth++;
+		else if (x->code == ')' && --depth == 0)
+			return i + 1 < ctx->toks->len ? vec_get(ctx->toks, i + 1) : x;
+	}
+	return (Tok *)t;
+}
+
+/* A histogram (@hist_linear/@hist_log) may only be printed on its own by
+ * print/println; anywhere else SystemTap's parser stops.  Returns false
+ * after reporting the first misuse. */
+static bool check_hist(ParseCtx *ctx, Node *n, bool allowed)
+{
+	if (!n)
+		return true;
+	if (n->kind == N_HIST) {
+		if (!allowed) {
+			parse_error_at(n->tok, "base histogram operator where expression expected");
+			ctx->failed = true;
+			return false;
+		}
+		return check_hist(ctx, n->lhs, false);
+	}
+	if (n->kind == N_PRINT && (str_eq(n->name, "print") || str_eq(n->name, "println")) &&
+	    n->args.len > 0 && ((Node *)vec_get(&n->args, 0))->kind == N_HIST) {
+		Node *h = vec_get(&n->args, 0);
+		if (n->args.len > 1) {
+			parse_error_tok(after_group(ctx, h->tok), "expected ')'");
+			ctx->failed = true;
+			return false;
+		}
+		return check_hist(ctx, h, true);
+	}
+	if (!check_hist(ctx, n->lhs, false) || !check_hist(ctx, n->rhs, false) ||
+	    !check_hist(ctx, n->cond, false) || !check_hist(ctx, n->init, false) ||
+	    !check_hist(ctx, n->incr, false) || !check_hist(ctx, n->then, false) ||
+	    !check_hist(ctx, n->els, false))
+		return false;
+	vec_foreach(&n->args, i)
+		if (!check_hist(ctx, vec_get(&n->args, i), false))
+			return false;
+	vec_foreach(&n->stmts, i)
+		if (!check_hist(ctx, vec_get(&n->stmts, i), false))
+			return false;
+	if (n->kind == N_FOREACH && !check_hist(ctx, n->fe->limit, false))
+		return false;
+	return true;
+}
+
 void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, bool epilogue, Node *body)
 {
+	check_hist(ctx, body, false);
 	Probe *p = xalloc(sizeof *p);
 	p->tok = kw;
 	p->body = body;
@@ -441,6 +501,7 @@ Func *ast_function_head(ParseCtx *ctx, Tok *name, int type, Vec *params, int pri
 void ast_function(ParseCtx *ctx, Func *f, Node *body)
 {
 	f->body = body;
+	check_hist(ctx, body, false);
 	if (body->kind == N_EMBEDDED) {
 		static const struct { const char *mark; unsigned flag; } marks[] = {
 			{ "/* pure */", FC_PURE },

@@ -154,6 +154,21 @@ static void resolve_expr(Scope *sc, Node *n);
 static void resolve_stmt(Scope *sc, Node *n);
 static void resolve_func(Func *f);
 
+/* Does expression n use a variable or call a function? */
+static bool mentions_names(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == N_SYM || n->kind == N_INDEX || n->kind == N_CALL || n->kind == N_PRINT)
+		return true;
+	if (mentions_names(n->lhs) || mentions_names(n->rhs) || mentions_names(n->cond))
+		return true;
+	vec_foreach(&n->args, i)
+		if (mentions_names(vec_get(&n->args, i)))
+			return true;
+	return false;
+}
+
 static Var *resolve_name(Scope *sc, Node *n, int arity)
 {
 	Var *v = lookup_local(sc, n->name);
@@ -169,6 +184,10 @@ static Var *resolve_name(Scope *sc, Node *n, int arity)
 	if (arity > 0) {
 		error_tok(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
 			  arity, n->name);
+		return NULL;
+	}
+	if (sc->in_cond) {
+		error_tok(n->tok, "probe condition must not reference undeclared global");
 		return NULL;
 	}
 	return new_local(sc, n->tok, n->name);
@@ -333,11 +352,16 @@ static void resolve_expr(Scope *sc, Node *n)
 				def = false;
 			g_errors = errs;
 		} else {
+			/* SystemTap: variables and calls are never "defined" */
 			resolve_expr(sc, e);
+			def = !mentions_names(e);
+			if (e->kind == N_SYM && e->var)
+				e->var->in_defined = true;
 		}
 		n->kind = N_NUM;
 		n->num = def;
 		n->type = TY_LONG;
+		n->lhs = NULL;	/* the operand is gone: it reads nothing */
 		break;
 	}
 	case N_STATOP:
@@ -346,10 +370,17 @@ static void resolve_expr(Scope *sc, Node *n)
 		vec_foreach(&n->args, i)
 			resolve_expr(sc, vec_get(&n->args, i));
 		break;
+	case N_ENTRY:
+		if (sc->probe && !sc->probe->is_return && !sc->func) {
+			error_tok(NULL, "while processing probe %s", pp_string(sc->probe->pp));
+			error_tok(n->tok, "internal error: @entry is only valid in .return probes");
+			break;
+		}
+		resolve_expr(sc, n->lhs);
+		break;
 	case N_UNARY:
 	case N_INCDEC:
 	case N_REGEX:
-	case N_ENTRY:
 	case N_REGISTER:
 		resolve_expr(sc, n->lhs);
 		break;
@@ -367,6 +398,15 @@ static void resolve_expr(Scope *sc, Node *n)
 			Comp *c = vec_get(&n->comps, i);
 			if (c->expr)
 				resolve_expr(sc, c->expr);
+		}
+		/* Without a module, @cast looks in the probe's own DWARF module:
+		 * outside kernel.function/statement handlers there is none. */
+		if (!n->name && !(sc->probe && sc->probe->family->list_pc)) {
+			if (n->kind == N_CAST)
+				error_tok(n->tok, "type definition '%s' not found in ''", n->str);
+			else
+				error_tok(n->tok, "unresolved @var() expression");
+			break;
 		}
 		const char *code;
 		const char *err = n->kind == N_CAST ? dw_cast_code(S, n, "0", dummy_index, NULL, &code)
@@ -387,11 +427,11 @@ static void resolve_expr(Scope *sc, Node *n)
 				resolve_expr(sc, c->expr);
 		}
 		if (!sc->probe) {
-			error_tok(n->tok, "target variables are only available in probe handlers, not in functions");
+			error_tok(n->tok, "unresolved target-symbol expression");
 			break;
 		}
 		if (!sc->probe->family->target) {
-			error_tok(n->tok, "unresolved target-symbol expression: this probe point has no target variables");
+			error_tok(n->tok, "unresolved target-symbol expression");
 			break;
 		}
 		sc->probe->family->target(S, sc->probe, n);
@@ -1297,7 +1337,7 @@ static void check_types_resolved(Vec *vars, const char *what)
 {
 	vec_foreach(vars, i) {
 		Var *v = vec_get(vars, i);
-		if (v->type_reported)
+		if (v->type_reported || (v->in_defined && !v->read && !v->written))
 			continue;
 		if (v->type == TY_UNKNOWN && !v->elided)
 			error_tok(v->tok, "unresolved type %s", what);
@@ -1461,15 +1501,31 @@ static void warn_unused_locals(Vec *locals)
 {
 	vec_foreach(locals, i) {
 		Var *v = vec_get(locals, i);
-		if (!v->read || v->written || v->is_param ||
+		if (!(v->read || v->in_defined) || v->written || v->is_param ||
 		    (v->tok && v->tok->loc.file && v->tok->loc.file->is_tapset))
 			continue;
-		Vec others = {0};
+		Vec others = {0};	/* the other locals and the globals in use */
 		vec_foreach(locals, k)
 			if (k != i)
 				vec_push(&others, ((Var *)vec_get(locals, k))->name);
+		vec_foreach(&S->globals, k) {
+			Var *g = vec_get(&S->globals, k);
+			if ((g->read || g->written || g->in_defined) && !(g->file && g->file->is_tapset))
+				vec_push(&others, g->name);
+		}
 		vec_sort(&others, cmp_name);
 		warn_tok(v->tok, "never-assigned local variable '%s'%s", v->name, similar_names(v->name, &others));
+	}
+}
+
+/* Statistics live only in globals. */
+static void check_stat_locals(Vec *locals)
+{
+	vec_foreach(locals, i) {
+		Var *v = vec_get(locals, i);
+		if (v->type == TY_STATS && !v->elided && !v->is_param)
+			error_tok(v->type_tok ? v->type_tok : v->tok,
+				  "stat locals not supported, missing global declaration? ");
 	}
 }
 
@@ -1634,6 +1690,7 @@ int elaborate(Session *s)
 		optimize(s, remark_all);
 		recompute_used_funcs(s);
 	}
+
 	if (!s->probes.len && !s->list_mode) {
 		error_tok(NULL, "no probes found");
 		return 1;
@@ -1675,6 +1732,10 @@ int elaborate(Session *s)
 	final_round = true;
 	type_round();
 	gather_used_globals();
+	vec_foreach(&s->probes, i)
+		check_stat_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
+	vec_foreach(&s->used_funcs, i)
+		check_stat_locals(&((Func *)vec_get(&s->used_funcs, i))->locals);
 	vec_foreach(&s->probes, i)
 		report_untyped_uses(((DProbe *)vec_get(&s->probes, i))->body);
 	vec_foreach(&s->used_funcs, i)

@@ -142,10 +142,14 @@ bool expr_effects_outside(Node *n)
 	return false;
 }
 
+static bool quiet;		/* later rounds elide silently, as SystemTap does */
+
+/* A variable named in @defined() still counts as read in the first round:
+ * SystemTap folds @defined after its first elision round. */
 static bool local_unread(Node *lhs)
 {
 	return lhs->kind == N_SYM && lhs->var && !lhs->var->is_global && !lhs->var->read &&
-	       !lhs->var->updated && !lhs->var->is_param;
+	       !lhs->var->updated && !lhs->var->is_param && !(lhs->var->in_defined && !quiet);
 }
 
 /* Returns the statement to keep in place of n, or NULL to drop it. */
@@ -164,14 +168,15 @@ static void opt_block(Vec *stmts)
 }
 
 static bool pass_assign;	/* first pass: assignments; second: expressions */
-static bool quiet;		/* later rounds elide silently, as SystemTap does */
 static int elided;		/* statements changed in this round */
 
 static Node *opt_expr_stmt(Node *n)
 {
 	Node *e = n->lhs;
 	if (pass_assign) {
-		if (e->kind == N_ASSIGN && e->op == '=' && local_unread(e->lhs)) {
+		if ((e->kind == N_ASSIGN && e->op == '=') || e->kind == N_STATADD) {
+			if (!local_unread(e->lhs))
+				return n;
 			if (!quiet && !in_tapset(e->tok))
 				warn_tok(e->tok, "Eliding assignment to '%s'", e->lhs->name);
 			elided++;
@@ -275,6 +280,7 @@ static int func_name_cmp(const void *a, const void *b)
 void optimize(Session *s, void (*remark)(Session *))
 {
 	quiet = false;
+	int round = 0;
 	do {
 		elided = 0;
 		pass_assign = true;
@@ -304,7 +310,7 @@ void optimize(Session *s, void (*remark)(Session *))
 		}
 		remark(s);
 		quiet = true;
-	} while (elided);
+	} while (elided || ++round < 2);	/* a quiet round after the first */
 	Vec keep = {0};
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);

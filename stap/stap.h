@@ -298,6 +298,7 @@ struct Var {
 	bool wrap;		/* `%`: overwrite oldest when full */
 	bool read, written;	/* seen read / written anywhere */
 	bool updated;		/* ++, --, += ...: a read for elision of locals */
+	bool in_defined;	/* named inside @defined(): read, for warnings */
 	unsigned stat_ops;	/* 1 << STAT_* components used */
 	Vec hist;		/* Node* N_HIST uses (for buckets) */
 	SrcFile *file;
