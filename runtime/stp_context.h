@@ -174,6 +174,10 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 	/* session lifecycle: after abort() no begin/end/error probe runs */
 	if (kind != STP_PROBE_NORMAL && unlikely(atomic_read(&stp_abort_requested)))
 		return;
+	/* after exit() or an error in an earlier begin probe, the rest of
+	 * the begin probes do not run (as in SystemTap) */
+	if (kind == STP_PROBE_BEGIN && atomic_read(&stp_session_state) != STP_SESSION_STARTING)
+		return;
 	/* The whole hit runs with preemption disabled, an RCU read-side
 	 * section: STOP's synchronize_rcu() after it leaves RUNNING waits
 	 * for every handler that saw RUNNING, with no counting here. */

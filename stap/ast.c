@@ -392,6 +392,11 @@ static bool check_hist(ParseCtx *ctx, Node *n, bool allowed)
 		}
 		return check_hist(ctx, n->lhs, false);
 	}
+	if (n->kind == N_HISTIDX)
+		return check_hist(ctx, n->lhs, true) && check_hist(ctx, n->rhs, false);
+	if (n->kind == N_FOREACH && n->fe->array->kind == N_HIST &&
+	    !check_hist(ctx, n->fe->array, true))
+		return false;
 	if (n->kind == N_PRINT && (str_eq(n->name, "print") || str_eq(n->name, "println")) &&
 	    n->args.len > 0 && ((Node *)vec_get(&n->args, 0))->kind == N_HIST) {
 		Node *h = vec_get(&n->args, 0);
@@ -663,6 +668,18 @@ Foreach *ast_fe_array(Tok *name, Vec *slice, Tok *sortdir, Tok *aggr, Node *limi
 		fe->sort_aggr = 1;
 		fe->array->str = aggr->text;	/* "@sum" etc. */
 	}
+	fe->limit = limit;
+	return fe;
+}
+
+/* foreach (b in @hist_log(s)): the bucket indexes, in ascending order
+ * whatever the sort mark (as in SystemTap). */
+Foreach *ast_fe_hist(Node *hist, Tok *sortdir, Node *limit)
+{
+	Foreach *fe = xalloc(sizeof *fe);
+	fe->array = hist;
+	fe->sort_dir = sort_sign(sortdir);
+	hist->aux = sortdir;
 	fe->limit = limit;
 	return fe;
 }

@@ -30,6 +30,7 @@ Foreach *ast_fe_keys(Foreach *value, Vec *keys);
 Foreach *ast_fe_value(Tok *name, Tok *sortdir);
 Node *ast_fe_key(Tok *name, Tok *sortdir);
 Foreach *ast_fe_array(Tok *name, Vec *slice, Tok *sortdir, Tok *aggr, Node *limit);
+Foreach *ast_fe_hist(Node *hist, Tok *sortdir, Node *limit);
 Node *ast_foreach(Tok *kw, Foreach *head, Foreach *tail, Node *body);
 
 Node *ast_assign(Tok *op, Node *lhs, Node *rhs);

@@ -150,6 +150,12 @@ void dump_expr(Buf *b, const Node *n)
 		buf_printf(b, " %s ", op_spelling(n->op));
 		put_string_lit(b, n->rhs);
 		break;
+	case N_HISTIDX:
+		dump_expr(b, n->lhs);
+		buf_putc(b, '[');
+		dump_expr(b, n->rhs);
+		buf_putc(b, ']');
+		break;
 	case N_STATOP:
 	case N_HIST:
 		buf_printf(b, "%s(", n->str);

@@ -364,6 +364,10 @@ static void resolve_expr(Scope *sc, Node *n)
 		n->lhs = NULL;	/* the operand is gone: it reads nothing */
 		break;
 	}
+	case N_HISTIDX:
+		resolve_expr(sc, n->lhs);
+		resolve_expr(sc, n->rhs);
+		break;
 	case N_STATOP:
 	case N_HIST:
 		resolve_expr(sc, n->lhs);
@@ -488,6 +492,20 @@ static void resolve_stmt(Scope *sc, Node *n)
 		break;
 	case N_FOREACH: {
 		Foreach *fe = n->fe;
+		if (fe->array->kind == N_HIST) {	/* the bucket indexes */
+			resolve_expr(sc, fe->array);
+			fe->array->var = fe->array->lhs->var;
+			if (fe->keys.len != 1 || fe->value)
+				error_tok(n->tok, "foreach over a histogram takes one bucket variable");
+			vec_foreach(&fe->keys, i) {
+				Node *k = vec_get(&fe->keys, i);
+				Var *v = lookup_local(sc, k->name);
+				use_var(v ? v : new_local(sc, k->tok, k->name), k, 0);
+			}
+			resolve_expr(sc, fe->limit);
+			resolve_stmt(sc, n->then);
+			break;
+		}
 		Node *arr = fe->array->kind == N_INDEX ? fe->array->lhs : fe->array;
 		resolve_array_ref(sc, arr, fe->keys.len);
 		fe->array->var = arr->var;
@@ -899,6 +917,10 @@ static Type infer(Node *n, Type want)
 		vec_foreach(&n->args, i)
 			expect(vec_get(&n->args, i), TY_LONG);
 		return TY_UNKNOWN;
+	case N_HISTIDX:
+		infer(n->lhs, TY_UNKNOWN);
+		expect(n->rhs, TY_LONG);
+		return set_type(n, TY_LONG);
 	case N_DEFINED:
 	case N_PROBEWRITE:
 		return set_type(n, TY_LONG);
@@ -971,6 +993,16 @@ static void infer_stmt(Node *n, Func *f)
 	case N_FOREACH: {
 		Foreach *fe = n->fe;
 		Var *a = fe->array->var;
+		if (fe->array->kind == N_HIST) {
+			infer(fe->array, TY_UNKNOWN);
+			vec_foreach(&fe->keys, i) {
+				Node *k = vec_get(&fe->keys, i);
+				var_type(k->var, TY_LONG, k);
+			}
+			expect(fe->limit, TY_LONG);
+			infer_stmt(n->then, f);
+			break;
+		}
 		if (a && fe->array->kind == N_INDEX)
 			infer_keys(a, &fe->array->args);
 		vec_foreach(&fe->keys, i) {
@@ -1410,6 +1442,8 @@ static void mark_rw(Node *n, bool write)
 			n->fe->array->var->read = true;
 		if (n->fe->array->kind == N_INDEX)
 			mark_rw_list(&n->fe->array->args);
+		if (n->fe->array->kind == N_HIST)
+			mark_rw(n->fe->array, false);
 		vec_foreach(&n->fe->keys, i)
 			mark_rw(vec_get(&n->fe->keys, i), true);
 		if (n->fe->value)

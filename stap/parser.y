@@ -73,7 +73,7 @@ static bool parser_recover(ParseCtx *ctx, int lookahead);
 %token <tok> '=' '+' '-' '*' '/' '%' '&' '|' '^' '~' '!' '<' '>' '.' '?' ':'
 %token <tok> ',' ';' '(' ')' '[' ']' '{' '}' '$'
 
-%type <node> expr opt_expr primary target_chain block stmt stmts fbody literal
+%type <node> expr opt_expr primary hist_op target_chain block stmt stmts fbody literal
 %type <node> index_item if_stmt
 %type <vec> pp args arglist index_list pp_list pp_comps alt_list params param_list
 %type <vec> fe_keylist global_list
@@ -309,6 +309,8 @@ fe_tail
 	| IDENT fe_sortdir K_LIMIT expr			{ $$ = ast_fe_array($1, NULL, $2, NULL, $4); }
 	| IDENT '[' index_list ']' fe_sortdir K_LIMIT expr	{ $$ = ast_fe_array($1, $3, $5, NULL, $7); }
 	| IDENT AT_STATOP fe_sortdir K_LIMIT expr	{ $$ = ast_fe_array($1, NULL, $3, $2, $5); }
+	| hist_op fe_sortdir			{ $$ = ast_fe_hist($1, $2, NULL); }
+	| hist_op fe_sortdir K_LIMIT expr	{ $$ = ast_fe_hist($1, $2, $4); }
 	;
 
 /* ---- expressions */
@@ -372,9 +374,8 @@ primary
 							parse_error_at($4, "not more than 1 parameter allowed");
 							ctx->failed = true;
 						  } }
-	| AT_HIST_LINEAR '(' expr ',' expr ',' expr ',' expr ')'
-						{ $$ = ast_hist($1, $3, $5, $7, $9); }
-	| AT_HIST_LOG '(' expr ')'		{ $$ = ast_hist($1, $3, NULL, NULL, NULL); }
+	| hist_op %prec LOWEST			{ $$ = $1; }
+	| hist_op '[' expr ']'			{ $$ = new_binary(0, $2, $1, $3); $$->kind = N_HISTIDX; }
 	| AT_CAST '(' expr ',' STRING ')' target_chain %prec TARGETVAR	{ $$ = ast_cast($1, $3, $5, NULL, $7); }
 	| AT_CAST '(' expr ',' STRING ',' STRING ')' target_chain %prec TARGETVAR
 						{ $$ = ast_cast($1, $3, $5, $7, $9); }
@@ -386,6 +387,12 @@ primary
 	| AT_CONST '(' STRING ')'		{ $$ = new_str($3, $3->text); $$->kind = N_CONST; $$->tok = $1; }
 	| AT_REGISTER '(' expr ')'		{ $$ = new_unary(N_REGISTER, 0, $1, $3); }
 	| AT_DEREF '(' args ')'			{ $$ = ast_deref($1, $3); }
+	;
+
+hist_op
+	: AT_HIST_LINEAR '(' expr ',' expr ',' expr ',' expr ')'
+						{ $$ = ast_hist($1, $3, $5, $7, $9); }
+	| AT_HIST_LOG '(' expr ')'		{ $$ = ast_hist($1, $3, NULL, NULL, NULL); }
 	;
 
 /* The member chain after $var, @cast(...) or @var(...). */

@@ -188,6 +188,7 @@ typedef enum NodeKind {
 	N_REGEX,	/* op (=~ !~), lhs, str = pattern */
 	N_STATOP,	/* op (@count @sum @min @max @avg @variance), lhs (N_SYM/N_INDEX), args (variance: bucket) */
 	N_HIST,		/* op (@hist_linear @hist_log), lhs, args (lo, hi, step) */
+	N_HISTIDX,	/* a bucket's count: lhs (N_HIST) [rhs] */
 	N_TARGET,	/* $name / $$vars: name, comps (member chain), suffix "$"/"$$" */
 	N_CAST,		/* @cast(lhs, str type [, module]): args[0]=type, args[1]=module; comps */
 	N_ATVAR,	/* @var("name@file"[, "module"]): str, comps */

@@ -673,6 +673,8 @@ static const char *gen_print(Gen *g, Node *n)
 
 /* ---- statistics */
 
+static const char *gen_hist_index(Gen *g, Node *n);
+
 static const char *gen_statop(Gen *g, Node *n)
 {
 	Node *e = n->lhs;
@@ -766,6 +768,8 @@ static const char *gen_expr(Gen *g, Node *n)
 		return gen_statadd(g, n);
 	case N_STATOP:
 		return gen_statop(g, n);
+	case N_HISTIDX:
+		return gen_hist_index(g, n);
 	case N_EMBEDDED_EXPR:
 		if (is_string(n))
 			return xsprintf("((const char *)(%s))", n->str);
@@ -944,9 +948,61 @@ static int agg_code(const char *name)
 	return 6;
 }
 
+/* foreach (b in @hist_*(s)): every bucket index in ascending order. */
+static void gen_foreach_hist(Gen *g, Node *n)
+{
+	Foreach *fe = n->fe;
+	Var *s = fe->array->var;
+	int id = ++g->labels;
+	const char *cnt = xsprintf("l->__cnt%d", id);
+	const char *lim = xsprintf("l->__lim%d", id);
+	vec_push(&g->extra_fields, xsprintf("int64_t __cnt%d, __lim%d;", id, id));
+	const char *brk = xsprintf("brk_%d", id), *cont = xsprintf("cont_%d", id);
+	if (fe->limit)
+		emit(g, "%s = %s;", lim, gen_expr(g, fe->limit));
+	else
+		emit(g, "%s = -1;", lim);
+	emit(g, "for (%s = 0; %s < stp_hist_nbuckets(&stp_g_%s_spec) && (%s < 0 || %s < %s); %s++) {",
+	     cnt, cnt, s->name, lim, cnt, lim, cnt);
+	g->indent++;
+	emit(g, "STP_LOOP_CHECK(c, %s);", g->err_label);
+	Node *k = vec_get(&fe->keys, 0);
+	emit(g, "%s = %s;", var_ref(g, k->var), cnt);
+	gen_loop_body(g, n->then, brk, cont);
+	emit(g, "%s: __maybe_unused;", cont);
+	g->indent--;
+	emit(g, "}");
+	emit(g, "%s: __maybe_unused;", brk);
+}
+
+/* @hist_*(s)[bucket]: the bucket's count; a bad index is an error. */
+static const char *gen_hist_index(Gen *g, Node *n)
+{
+	Node *h = n->lhs;
+	Var *s = h->lhs->var;
+	const char *idx = gen_long_temp(g, n->rhs);
+	g->frame_needs_agg = true;
+	if (h->lhs->kind == N_INDEX) {
+		const char *k = gen_key(g, s, &h->lhs->args);
+		emit(g, "stp_map_stat_get(%s, %s, &l->__agg);", map_of(s), k);
+	} else {
+		emit(g, "stp_stat_get(stp_g_%s, &l->__agg);", s->name);
+	}
+	emit(g, "if (unlikely(%s < 0 || %s >= stp_hist_nbuckets(&stp_g_%s_spec))) {", idx, idx, s->name);
+	g->indent++;
+	error_jump(g, "\"histogram index out of range\"", h->tok);
+	g->indent--;
+	emit(g, "}");
+	return xsprintf("stp_hist_bucket(&stp_g_%s_spec, &l->__agg, %s)", s->name, idx);
+}
+
 static void gen_foreach(Gen *g, Node *n)
 {
 	Foreach *fe = n->fe;
+	if (fe->array->kind == N_HIST) {
+		gen_foreach_hist(g, n);
+		return;
+	}
 	Var *a = fe->array->var;
 	int id = ++g->labels;
 	const char *it = xsprintf("l->__it%d", id);
@@ -1387,6 +1443,8 @@ static void access_expr(Access *a, Node *n, bool write)
 		note(a, n->fe->array->var, false);
 		if (n->fe->array->kind == N_INDEX)
 			access_list(a, &n->fe->array->args);
+		if (n->fe->array->kind == N_HIST)
+			access_expr(a, n->fe->array, false);
 		access_expr(a, n->fe->limit, false);
 		access_expr(a, n->then, false);
 		break;
@@ -1525,6 +1583,8 @@ static void collect_hist(Node *n)
 	collect_hist_list(&n->stmts);
 	if (n->kind == N_FOREACH) {
 		collect_hist(n->fe->limit);
+		if (n->fe->array->kind == N_HIST)
+			collect_hist(n->fe->array);
 	}
 }
 
