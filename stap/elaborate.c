@@ -1552,6 +1552,115 @@ static void warn_unused_locals(Vec *locals)
 	}
 }
 
+/* ---- arrays modified inside a foreach over them */
+
+/* The array element a write or increment changes, or NULL. */
+static Node *element_written(Node *n)
+{
+	switch (n->kind) {
+	case N_ASSIGN:
+	case N_STATADD:
+	case N_INCDEC:
+		return n->lhs->kind == N_INDEX ? n->lhs : NULL;
+	case N_DELETE:
+		return n->lhs->kind == N_INDEX ? n->lhs : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static bool writes_array(Node *n, Var *a);
+
+static bool list_writes(Vec *v, Var *a)
+{
+	vec_foreach(v, i)
+		if (writes_array(vec_get(v, i), a))
+			return true;
+	return false;
+}
+
+static bool func_writes_array(Func *f, Var *a)
+{
+	if (!f || f->visiting || f->body->kind != N_BLOCK)
+		return false;
+	f->visiting = true;
+	bool w = writes_array(f->body, a);
+	f->visiting = false;
+	return w;
+}
+
+/* Does n (with the functions it calls) change an element of a? */
+static bool writes_array(Node *n, Var *a)
+{
+	if (!n)
+		return false;
+	Node *e = element_written(n);
+	if (e && e->var == a)
+		return true;
+	if (n->kind == N_CALL) {
+		vec_foreach(&n->overloads, i)
+			if (func_writes_array(vec_get(&n->overloads, i), a))
+				return true;
+		if (!n->overloads.len && func_writes_array(n->func, a))
+			return true;
+	}
+	if (n->kind == N_FOREACH && writes_array(n->fe->limit, a))
+		return true;
+	if (writes_array(n->lhs, a) || writes_array(n->rhs, a) || writes_array(n->cond, a) ||
+	    writes_array(n->init, a) || writes_array(n->incr, a) || writes_array(n->then, a) ||
+	    writes_array(n->els, a))
+		return true;
+	vec_foreach(&n->args, i)
+		if (writes_array(vec_get(&n->args, i), a))
+			return true;
+	vec_foreach(&n->stmts, i)
+		if (writes_array(vec_get(&n->stmts, i), a))
+			return true;
+	return false;
+}
+
+/* Report writes to a inside the body of a foreach over it (SystemTap's
+ * check; deleting the whole array is allowed). */
+static void check_foreach_writes(Node *n, Var *a)
+{
+	if (!n)
+		return;
+	Node *e = element_written(n);
+	if (e && e->var == a)
+		error_tok(e->tok, "variable '%s' modified during 'foreach' iteration", a->name);
+	if (n->kind == N_CALL && writes_array(n, a) && !list_writes(&n->args, a))
+		error_tok(n->tok, "function call modifies var '%s' during 'foreach' iteration", a->name);
+	if (n->kind == N_FOREACH)
+		check_foreach_writes(n->fe->limit, a);
+	check_foreach_writes(n->lhs, a);
+	check_foreach_writes(n->rhs, a);
+	check_foreach_writes(n->cond, a);
+	check_foreach_writes(n->init, a);
+	check_foreach_writes(n->incr, a);
+	check_foreach_writes(n->then, a);
+	check_foreach_writes(n->els, a);
+	vec_foreach(&n->args, i)
+		check_foreach_writes(vec_get(&n->args, i), a);
+	vec_foreach(&n->stmts, i)
+		check_foreach_writes(vec_get(&n->stmts, i), a);
+}
+
+/* Every foreach in n: check its body against its array. */
+static void check_foreach_loops(Node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == N_FOREACH && n->fe->array->kind != N_HIST && n->fe->array->var)
+		check_foreach_writes(n->then, n->fe->array->var);
+	check_foreach_loops(n->lhs);
+	check_foreach_loops(n->rhs);
+	check_foreach_loops(n->cond);
+	check_foreach_loops(n->then);
+	check_foreach_loops(n->els);
+	vec_foreach(&n->stmts, i)
+		check_foreach_loops(vec_get(&n->stmts, i));
+}
+
 /* Statistics live only in globals. */
 static void check_stat_locals(Vec *locals)
 {
@@ -1766,6 +1875,10 @@ int elaborate(Session *s)
 	final_round = true;
 	type_round();
 	gather_used_globals();
+	vec_foreach(&s->probes, i)
+		check_foreach_loops(((DProbe *)vec_get(&s->probes, i))->body);
+	vec_foreach(&s->used_funcs, i)
+		check_foreach_loops(((Func *)vec_get(&s->used_funcs, i))->body);
 	vec_foreach(&s->probes, i)
 		check_stat_locals(&((DProbe *)vec_get(&s->probes, i))->locals);
 	vec_foreach(&s->used_funcs, i)
