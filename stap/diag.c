@@ -152,6 +152,41 @@ void parse_error_at(const Tok *t, const char *fmt, ...)
 	g_errors++;
 }
 
+/* SystemTap counts a semantic error as a repeat when it comes from the
+ * same place in the translator, whatever names it mentions: key messages
+ * by their shape (quoted names, parenthesized details and numbers out). */
+static const char *error_shape(const char *msg)
+{
+	Buf b = {0};
+	for (const char *p = msg; *p; p++) {
+		if (*p == '\'') {
+			const char *q = strchr(p + 1, '\'');
+			if (q) {
+				buf_puts(&b, "''");
+				p = q;
+				continue;
+			}
+		}
+		if (*p == '(') {
+			int depth = 0;
+			const char *q = p;
+			for (; *q; q++) {
+				if (*q == '(')
+					depth++;
+				else if (*q == ')' && --depth == 0)
+					break;
+			}
+			if (*q) {
+				buf_puts(&b, "()");
+				p = q;
+				continue;
+			}
+		}
+		buf_putc(&b, *p >= '0' && *p <= '9' ? '#' : *p);
+	}
+	return xstrdup(buf_cstr(&b));
+}
+
 void error_tok(const Tok *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -162,7 +197,7 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	if (g_diag_quiet)
 		return;
 	flush_blank();
-	if (already_said(msg)) {
+	if (already_said(error_shape(msg))) {
 		suppressed_errors++;
 		return;
 	}
