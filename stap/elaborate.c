@@ -629,6 +629,24 @@ static Type expect(Node *n, Type want)
 	return t;
 }
 
+/* An operator handed the other type by its context (a printf argument, a
+ * function argument): SystemTap says "invalid operator" first. */
+static bool is_operator(const Node *n)
+{
+	return n->kind == N_BINARY || n->kind == N_UNARY || n->kind == N_INCDEC;
+}
+
+static Type expect_arg(Node *n, Type want)
+{
+	Type t = infer(n, want);
+	if (want != TY_UNKNOWN && t != TY_UNKNOWN && t != want) {
+		if (is_operator(n))
+			error_tok(n->tok, "invalid operator");
+		type_error(n, want, t);
+	}
+	return t;
+}
+
 static Type set_type(Node *n, Type t)
 {
 	if (n->type == TY_UNKNOWN && t != TY_UNKNOWN) {
@@ -701,7 +719,7 @@ static Type infer_print(Node *n)
 					return n->type;
 				}
 				Type want = (k < need - 1 || fs->conv != 's') ? TY_LONG : TY_STRING;
-				expect(vec_get(&n->args, arg), want);
+				expect_arg(vec_get(&n->args, arg), want);
 			}
 		}
 		if (arg < n->args.len)
@@ -753,6 +771,8 @@ static Type infer_call(Node *n)
 			Type t = infer(a, p->type);
 			if (p->type != TY_UNKNOWN && t != TY_UNKNOWN && t != p->type) {
 				Var *av = a->kind == N_SYM || a->kind == N_INDEX ? a->var : NULL;
+				if (is_operator(a))
+					error_tok(a->tok, "invalid operator");
 				if ((av && av->type_tok) || (a->kind == N_CALL && a->func && a->func->ret_tok))
 					type_error(a, p->type, t);
 				else	/* SystemTap names the argument's type first here */
