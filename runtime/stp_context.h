@@ -103,7 +103,7 @@ static void stp_report_error(struct stp_context *c)
 	atomic_inc(&stp_error_count);
 	return;
 #endif
-	if (loc)
+	if (loc && *loc)
 		stp_oob(STP_OOB_ERROR, "ERROR: %s near %s\n", c->last_error, loc);
 	else
 		stp_oob(STP_OOB_ERROR, "ERROR: %s\n", c->last_error);
