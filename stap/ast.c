@@ -423,14 +423,25 @@ static bool check_hist(ParseCtx *ctx, Node *n, bool allowed)
 	return true;
 }
 
-void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, bool epilogue, Node *body)
+Vec *ast_alias_names(ParseCtx *ctx, Vec *names, Vec *points, Tok *op)
+{
+	if (points->len > 1)	/* {a,b} alternation */
+		parse_error_tok(op, "expected probe point specifier");
+	vec_foreach(points, i) {
+		ProbePoint *pp = vec_get(points, i);
+		pp->alias_add = op->code != '=';
+		names = ast_vec(names, pp);
+	}
+	return names;
+}
+
+void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, Node *body)
 {
 	check_hist(ctx, body, false);
 	Probe *p = xalloc(sizeof *p);
 	p->tok = kw;
 	p->body = body;
 	p->file = ctx->file->src;
-	p->epilogue = epilogue;
 	vec_foreach(points, i)
 		vec_push(&p->points, vec_get(points, i));
 	if (!alias_names) {
@@ -439,9 +450,11 @@ void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, bool epilo
 	}
 	vec_foreach(alias_names, i) {
 		ProbePoint *pp = vec_get(alias_names, i);
-		if (pp->optional || pp->sufficient || pp->cond)
-			parse_error_tok(pp->tok, "probe alias name cannot be optional, sufficient or conditional");
+		if (pp->optional || pp->sufficient)
+			parse_error_at(pp->tok, "probe point alias name cannot be optional nor sufficient");
 		vec_push(&p->alias_names, pp);
+		if (pp->alias_add)
+			p->epilogue = true;
 	}
 	vec_push(&ctx->file->aliases, p);
 }

@@ -8,7 +8,8 @@
 Vec *ast_vec(Vec *v, void *item);
 Vec *ast_vec_cat(Vec *a, Vec *b);
 
-void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, bool epilogue, Node *body);
+void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, Node *body);
+Vec *ast_alias_names(ParseCtx *ctx, Vec *names, Vec *points, Tok *op);
 Vec *ast_pp(Vec *comps, int flags, Node *cond);
 PPComp *ast_ppcomp(Tok *word, Node *arg);
 

@@ -83,15 +83,26 @@ static void put_chain(Buf *b, const Node *n)
 	}
 }
 
+bool dump_global_names;
+
+/* A variable's name; globals as SystemTap's -p2 spells them (probe
+ * conditions, the only user, name no locals; copies are unresolved). */
+static const char *var_name(const Node *n)
+{
+	if (dump_global_names && (!n->var || n->var->is_global))
+		return xsprintf("__global_%s", n->name);
+	return n->name;
+}
+
 void dump_expr(Buf *b, const Node *n)
 {
 	switch (n->kind) {
 	case N_NUM: buf_printf(b, "%lld", (long long)n->num); break;
 	case N_STR: put_string_lit(b, n); break;
-	case N_SYM: buf_puts(b, n->name); break;
+	case N_SYM: buf_puts(b, var_name(n)); break;
 	case N_STAR: buf_putc(b, '*'); break;
 	case N_INDEX:
-		buf_printf(b, "%s[", n->lhs->name);
+		buf_printf(b, "%s[", var_name(n->lhs));
 		put_args(b, &n->args);
 		buf_putc(b, ']');
 		break;
@@ -143,7 +154,7 @@ void dump_expr(Buf *b, const Node *n)
 	case N_IN:
 		buf_putc(b, '[');
 		put_args(b, &n->args);
-		buf_printf(b, "] in %s", n->lhs->name);
+		buf_printf(b, "] in %s", var_name(n->lhs));
 		break;
 	case N_REGEX:
 		put_paren(b, n->lhs);
@@ -339,23 +350,19 @@ static void put_pp(Buf *b, const ProbePoint *pp)
 	}
 }
 
-static void put_pp_list(Buf *b, const Vec *v)
-{
-	vec_foreach(v, i) {
-		if (i)
-			buf_putc(b, ',');
-		put_pp(b, vec_get(v, i));
-	}
-}
-
 static void put_probe(Buf *b, const Probe *p)
 {
 	buf_puts(b, "probe ");
-	if (p->alias_names.len) {
-		put_pp_list(b, &p->alias_names);
-		buf_puts(b, p->epilogue ? " += " : " = ");
+	vec_foreach(&p->alias_names, i) {
+		const ProbePoint *name = vec_get(&p->alias_names, i);
+		put_pp(b, name);
+		buf_puts(b, name->alias_add ? " += " : " = ");
 	}
-	put_pp_list(b, &p->points);
+	vec_foreach(&p->points, i) {	/* an alias's targets: ", " between */
+		if (i)
+			buf_puts(b, p->alias_names.len ? ", " : ",");
+		put_pp(b, vec_get(&p->points, i));
+	}
 	dump_stmt(b, p->body, 0);
 	buf_putc(b, '\n');
 }

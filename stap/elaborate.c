@@ -15,6 +15,7 @@
 #include "ast.h"
 #include "regex.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,67 @@ static bool mentions_names(Node *n)
 	return false;
 }
 
+/* SystemTap adds a global to the session at its first reference: probe
+ * bodies in order (each before its condition), then function bodies in
+ * name order.  That order is the -p2 listing's and the end display's. */
+static int global_ref_seq;
+
+static void note_global_ref(Scope *sc, Var *v)
+{
+	if (sc->func)
+		vec_push(&sc->func->global_refs, v);
+	else if (!v->ref_seq)
+		v->ref_seq = ++global_ref_seq;
+}
+
+static int cmp_func_name(const void *a, const void *b)
+{
+	return strcmp((*(Func *const *)a)->name, (*(Func *const *)b)->name);
+}
+
+static int cmp_ref_seq(const void *a, const void *b)
+{
+	const Var *x = *(Var *const *)a, *y = *(Var *const *)b;
+	int kx = x->ref_seq ? x->ref_seq : INT_MAX, ky = y->ref_seq ? y->ref_seq : INT_MAX;
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return x->index - y->index;	/* unreferenced: declaration order */
+}
+
+static bool names_global(const Node *n)
+{
+	if (!n)
+		return false;
+	if (n->var && n->var->is_global)
+		return true;
+	if (names_global(n->lhs) || names_global(n->rhs) || names_global(n->cond) ||
+	    names_global(n->then) || names_global(n->els))
+		return true;
+	vec_foreach(&n->args, i)
+		if (names_global(vec_get(&n->args, i)))
+			return true;
+	return false;
+}
+
+static void order_globals(Session *s)
+{
+	Vec funcs = {0};
+	vec_foreach(&s->used_funcs, i)
+		vec_push(&funcs, vec_get(&s->used_funcs, i));
+	vec_sort(&funcs, cmp_func_name);
+	vec_foreach(&funcs, i) {
+		Func *f = vec_get(&funcs, i);
+		vec_foreach(&f->global_refs, k) {
+			Var *v = vec_get(&f->global_refs, k);
+			if (!v->ref_seq)
+				v->ref_seq = ++global_ref_seq;
+		}
+	}
+	vec_sort(&s->globals, cmp_ref_seq);
+	vec_foreach(&s->globals, i)
+		((Var *)vec_get(&s->globals, i))->index = i;
+}
+
 static Var *resolve_name(Scope *sc, Node *n, int arity)
 {
 	Var *v = lookup_local(sc, n->name);
@@ -179,8 +241,10 @@ static Var *resolve_name(Scope *sc, Node *n, int arity)
 		tapsets_need_global(S, n->name);
 		v = lookup_global(S, n->name, sc->file);
 	}
-	if (v)
+	if (v) {
+		note_global_ref(sc, v);
 		return v;
+	}
 	if (arity > 0) {
 		error_tok(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
 			  arity, n->name);
@@ -1128,11 +1192,19 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 static const char *alias_text(Probe *alias)
 {
 	Buf b = {0};
-	vec_foreach(&alias->alias_names, i)
-		buf_printf(&b, "%s%s", i ? "," : "", pp_string(vec_get(&alias->alias_names, i)));
-	buf_puts(&b, alias->epilogue ? " += " : " = ");
-	vec_foreach(&alias->points, i)
-		buf_printf(&b, "%s%s", i ? ", " : "", pp_string(vec_get(&alias->points, i)));
+	vec_foreach(&alias->alias_names, i) {
+		ProbePoint *name = vec_get(&alias->alias_names, i);
+		buf_printf(&b, "%s%s", pp_string(name), name->alias_add ? " += " : " = ");
+	}
+	vec_foreach(&alias->points, i) {
+		ProbePoint *p = vec_get(&alias->points, i);
+		buf_printf(&b, "%s%s", i ? ", " : "", pp_string(p));
+		if (p->cond) {
+			Buf cb = {0};
+			dump_expr(&cb, p->cond);
+			buf_printf(&b, " if (%s)", buf_cstr(&cb));
+		}
+	}
 	return xstrdup(buf_cstr(&b));
 }
 
@@ -1252,15 +1324,37 @@ static void expand_builtin(ProbePoint *pp, Vec *out)
 	}
 }
 
+static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+			 Vec *chain, int depth, int *found);
+static bool alias_matched;	/* resolve_point: some alias matched the point */
+
+/* An optional point (`?`) that does not resolve is skipped in silence,
+ * whatever the reason (SystemTap). */
 static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
 		   Vec *chain, int depth, int *found)
+{
+	if (!pp->optional) {
+		derive_point(decl, orig, pp, body, cond, chain, depth, found);
+		return;
+	}
+	int errs = g_errors;
+	g_diag_quiet++;
+	derive_point(decl, orig, pp, body, cond, chain, depth, found);
+	g_diag_quiet--;
+	g_errors = errs;
+}
+
+static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+			 Vec *chain, int depth, int *found)
 {
 	if (depth > 16) {
 		error_tok(pp->tok, "probe alias expansion too deep (recursive alias?)");
 		return;
 	}
-	if (expand_aliases(decl, orig, pp, body, cond, chain, depth, found))
+	if (expand_aliases(decl, orig, pp, body, cond, chain, depth, found)) {
+		alias_matched = true;
 		return;
+	}
 	/* Wildcards in built-in names expand against the families' patterns. */
 	Vec concrete = {0};
 	if (pp_has_wildcard(pp))
@@ -1311,11 +1405,9 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 	}
 }
 
-static void resolve_point(Probe *decl, ProbePoint *pp)
+/* A probe's points as written, with their conditions (-p2 comments). */
+const char *probe_points_text(const Probe *decl)
 {
-	int found = 0;
-	int errs = g_errors;
-	Vec chain = {0};
 	Buf b = {0};
 	vec_foreach(&decl->points, i) {
 		ProbePoint *p = vec_get(&decl->points, i);
@@ -1327,12 +1419,24 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 			buf_printf(&b, " if (%s)", buf_cstr(&cb));
 		}
 	}
-	vec_push(&chain, xstrdup(buf_cstr(&b)));
-	buf_free(&b);
+	return xstrdup(buf_cstr(&b));
+}
+
+static void resolve_point(Probe *decl, ProbePoint *pp)
+{
+	int found = 0;
+	int errs = g_errors;
+	Vec chain = {0};
+	vec_push(&chain, probe_points_text(decl));
+	alias_matched = false;
 	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
 	if (found || pp->optional || g_errors > errs)
 		return;
 	error_tok(pp->tok, "while resolving probe point");
+	if (alias_matched) {	/* an alias whose targets all went away */
+		error_tok(NULL, "no match");
+		return;
+	}
 	Vec names = {0};
 	vec_foreach(&S->aliases, i) {
 		Probe *al = vec_get(&S->aliases, i);
@@ -1782,10 +1886,6 @@ static void gather_used_globals(void)
 {
 	vec_foreach(&S->globals, i) {
 		Var *v = vec_get(&S->globals, i);
-		if (v->read || v->written || v->arity >= 0 || v->init) {
-			if (!v->read && !v->written && !v->file->is_tapset && 0)
-				continue;
-		}
 		if (!v->read && !v->written) {
 			v->elided = true;
 			continue;
@@ -1843,6 +1943,10 @@ int elaborate(Session *s)
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
+	order_globals(s);
+	vec_foreach(&s->probes, i)
+		if (names_global(((DProbe *)vec_get(&s->probes, i))->cond))
+			s->cond_globals = true;
 	remark_all(s);
 	warn_unassigned_globals(s);
 	vec_foreach(&s->used_funcs, i)
@@ -1871,6 +1975,7 @@ int elaborate(Session *s)
 	remark_all(s);
 	/* written-but-unread globals are displayed by a synthesized end probe */
 	Vec disp = {0};
+	s->display_first = s->probes.len;
 	synth_global_display(s, &disp);
 	if (disp.len) {
 		int first = s->probes.len;

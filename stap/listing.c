@@ -136,7 +136,12 @@ void dump_elaborated(FILE *out, Session *s)
 		fputs("# probes\n", out);
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
+			/* SystemTap's begin probe that first evaluates the
+			 * conditions naming globals */
+			if (i == s->display_first && s->cond_globals)
+				fputs("begin /* <- begin */\n", out);
 			fprintf(out, "%s", d->pp_text);
+			dump_global_names = true;	/* conditions name resolved globals */
 			if (d->cond) {
 				Buf cb = {0};
 				dump_expr(&cb, d->cond);
@@ -145,16 +150,21 @@ void dump_elaborated(FILE *out, Session *s)
 			if (d->family->list_pc) {
 				/* DWARF probes name their resolved point */
 				d->family->list_pc(s, d, out);
+				dump_global_names = false;
 				fprintf(out, " /* <- %s */\n", d->pp_text);
 				put_locals(out, &d->locals);
 				continue;
 			}
 			fputs(" /* <-", out);
 			for (int k = d->derivation.len - 1; k >= 0; k--)
-				fprintf(out, " %s%s", (char *)vec_get(&d->derivation, k), k ? " <-" : "");
+				fprintf(out, " %s%s", k ? (char *)vec_get(&d->derivation, k) :
+					probe_points_text(d->probe), k ? " <-" : "");
+			dump_global_names = false;
 			fputs(" */\n", out);
 			put_locals(out, &d->locals);
 		}
+		if (s->probes.len <= s->display_first && s->cond_globals)
+			fputs("begin /* <- begin */\n", out);
 	}
 }
 

@@ -507,7 +507,7 @@ static int pipeline(Session *s)
 	globals_from_args(s);
 	if (s->verbose)
 		fprintf(stderr, "Pass 2: analyzed script: %d probe%s, %d function%s, %d embed%s, %d global%s %s\n",
-			s->probes.len, s->probes.len == 1 ? "" : "s",
+			s->probes.len + s->cond_globals, s->probes.len + s->cond_globals == 1 ? "" : "s",
 			s->used_funcs.len, s->used_funcs.len == 1 ? "" : "s",
 			s->embeds.len, s->embeds.len == 1 ? "" : "s",
 			s->used_globals.len, s->used_globals.len == 1 ? "" : "s", clock_text(&c, true));

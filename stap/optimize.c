@@ -315,7 +315,8 @@ void optimize(Session *s, void (*remark)(Session *))
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
 		if (block_empty(d->body) && !d->cond) {
-			warn_tok(d->probe->tok, "Probe '%s' has been elided",
+			/* through an alias SystemTap names the point as written */
+			warn_tok(d->pp->from ? d->pp->from->tok : d->probe->tok, "Probe '%s' has been elided",
 				 ((PPComp *)vec_get(&d->pp->comps, 0))->name);
 			continue;
 		}

@@ -76,14 +76,14 @@ static bool parser_recover(ParseCtx *ctx, int lookahead);
 %type <node> expr opt_expr primary hist_op target_chain block stmt stmts fbody literal
 %type <node> index_item if_stmt
 %type <vec> pp args arglist index_list pp_list pp_comps alt_list params param_list
-%type <vec> fe_keylist global_list
+%type <vec> fe_keylist global_list alias_chain
 %type <ppc> pp_comp
 %type <ival> opt_type pp_flags
 %type <tok> fe_sortdir
 %type <fe> fe_head fe_tail
 %type <node> fe_key
 %type <var> global_item param
-%type <tok> assign_op
+%type <tok> assign_op alias_op
 %type <func> fhead
 %type <ival> opt_prio
 
@@ -119,11 +119,11 @@ file
 	;
 
 decl
-	: K_PROBE pp_list block			{ ast_probe(ctx, $1, $2, NULL, false, $3); }
-	| K_PROBE pp_list '=' pp_list block	{ ast_probe(ctx, $1, $4, $2, false, $5); }
-	| K_PROBE pp_list OP_ADDEQ pp_list block	{ ast_probe(ctx, $1, $4, $2, true, $5); }
+	: K_PROBE pp_list block			{ ast_probe(ctx, $1, $2, NULL, $3); }
+	| K_PROBE alias_chain pp_list block	{ ast_probe(ctx, $1, $3, $2, $4); }
 	| K_GLOBAL global_list			{ ast_globals(ctx, $2, false); }
 	| K_PRIVATE K_GLOBAL global_list		{ ast_globals(ctx, $3, true); }
+	| K_PRIVATE global_list			{ ast_globals(ctx, $2, true); }	/* `private x`: a global */
 	| function				{ }
 	| K_PRIVATE function			{ ast_last_function_private(ctx); }
 	| EMBEDDED				{ ast_top_embedded(ctx, $1); }
@@ -131,6 +131,17 @@ decl
 	;
 
 /* ---- probe points */
+
+/* Alias names: `probe a = b += TARGETS`; any += makes it an epilogue. */
+alias_chain
+	: pp alias_op			{ $$ = ast_alias_names(ctx, NULL, $1, $2); }
+	| alias_chain pp alias_op	{ $$ = ast_alias_names(ctx, $1, $2, $3); }
+	;
+
+alias_op
+	: '='				{ $$ = $1; }
+	| OP_ADDEQ			{ $$ = $1; }
+	;
 
 pp_list
 	: pp				{ $$ = $1; }
@@ -316,7 +327,7 @@ fe_tail
 /* ---- expressions */
 
 expr
-	: primary				{ $$ = $1; }
+	: primary %prec LOWEST			{ $$ = $1; }
 	| expr assign_op expr %prec '='	{ $$ = ast_assign($2, $1, $3); }
 	| expr OP_STATADD expr			{ $$ = new_binary(OP_STATADD, $2, $1, $3); $$->kind = N_STATADD; }
 	| expr '?' expr ':' expr		{ $$ = ast_ternary($2, $1, $3, $5); }
@@ -348,10 +359,10 @@ expr
 	| '+' expr %prec UNARY			{ $$ = new_unary(N_UNARY, '+', $1, $2); }
 	| '!' expr				{ $$ = new_unary(N_UNARY, '!', $1, $2); }
 	| '~' expr				{ $$ = new_unary(N_UNARY, '~', $1, $2); }
-	| OP_INC expr %prec UNARY		{ $$ = ast_incdec($1, $2, false); }
-	| OP_DEC expr %prec UNARY		{ $$ = ast_incdec($1, $2, false); }
-	| expr OP_INC				{ $$ = ast_incdec($2, $1, true); }
-	| expr OP_DEC				{ $$ = ast_incdec($2, $1, true); }
+	| OP_INC primary			{ $$ = ast_incdec($1, $2, false); }
+	| OP_DEC primary			{ $$ = ast_incdec($1, $2, false); }
+	| primary OP_INC			{ $$ = ast_incdec($2, $1, true); }	/* once: `x++ ++y` */
+	| primary OP_DEC			{ $$ = ast_incdec($2, $1, true); }
 	;
 
 assign_op
@@ -520,8 +531,12 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 		ctx->quiet_error = false;
 		return 0;
 	}
-	bool want_decl = false, want_value = false, want_stmt = false;
+	bool want_decl = false, want_value = false, want_stmt = false, want_pp = false, pp_next = false;
 	for (int i = 0; i < n; i++) {
+		if (exp[i] == YYSYMBOL_PPWORD)
+			want_pp = true;
+		if (exp[i] == YYSYMBOL_K_IF)
+			pp_next = true;	/* a probe point was read */
 		if (exp[i] == YYSYMBOL_K_PROBE)
 			want_decl = true;
 		if (exp[i] == YYSYMBOL_NUMBER)
@@ -539,8 +554,14 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, ParseCtx *ctx)
 		parse_error_tok(t, "expected statement");
 	else if (want_value || n == 0)
 		parse_error_tok(t, "expected literal string or number");
+	else if (pp_next && (t->code == '=' || t->code == OP_ADDEQ))
+		parse_error_tok(t, "expected probe point specifier");	/* `probe a, b = ...` */
+	else if (pp_next)
+		parse_error_tok(t, "expected one of ', { } = +='");
 	else if (n == 1 && exp[0] == YYSYMBOL_PPWORD)
 		parse_error_tok(t, "expected identifier or '*'");
+	else if (want_pp)
+		parse_error_tok(t, "expected identifier or '*' or '{'");
 	else if (n == 1 && exp[0] == YYSYMBOL_IDENT)
 		parse_error_tok(t, "expected identifier");
 	else {

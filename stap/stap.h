@@ -305,6 +305,7 @@ struct Var {
 	SrcFile *file;
 	const char *cname;	/* C identifier */
 	int index;		/* position among globals or locals */
+	int ref_seq;		/* globals: order of first reference (SystemTap's order) */
 	bool synthetic;		/* made by the translator */
 	bool elided;		/* unused: not emitted */
 	bool type_reported;	/* "unresolved type" said at a use */
@@ -329,6 +330,7 @@ struct Func {
 	bool is_private;
 	SrcFile *file;
 	bool used;		/* reachable from a probe */
+	Vec global_refs;	/* Var*: globals its body names, in order */
 	bool visiting;		/* recursion guard in passes */
 	const char *cname;
 	int index;
@@ -352,6 +354,7 @@ struct ProbePoint {
 	Node *cond;		/* if (cond) */
 	Tok *tok;
 	ProbePoint *from;	/* the point this was derived from (alias expansion) */
+	bool alias_add;		/* an alias name followed by += (not =) */
 };
 char *pp_string(const ProbePoint *pp);	/* canonical spelling: kernel.function("f").return */
 
@@ -380,6 +383,8 @@ typedef struct Stapfile {
 Stapfile *parse_file(Session *s, SrcFile *f);	/* NULL after a parse error */
 void dump_file(FILE *out, Stapfile *f);		/* -p1 listing */
 void dump_expr(Buf *b, const Node *n);
+const char *probe_points_text(const Probe *decl);	/* elaborate.c */
+extern bool dump_global_names;	/* resolved globals as __global_NAME */
 void dump_stmt(Buf *b, const Node *n, int depth);
 
 /* ================================================================ tapsets.c */
@@ -596,6 +601,8 @@ struct Session {
 	bool warnings_as_errors;	/* -W */
 	bool vm;			/* --vm */
 	bool list_mode;			/* -l */
+	int display_first;		/* probes from here: the end display of globals */
+	bool cond_globals;		/* a probe condition names a global (SystemTap adds a begin probe) */
 	bool list_vars;			/* -L */
 	bool skip_badvars;
 	bool suppress_handler_errors;
