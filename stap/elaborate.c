@@ -634,6 +634,21 @@ static void resolve_func(Func *f)
 /* ================================================================ types */
 
 static int changes;		/* type facts learned in this round */
+
+/* An integer expression of literals only (what SystemTap folds). */
+static bool is_const_long(const Node *n)
+{
+	switch (n->kind) {
+	case N_NUM:
+		return true;
+	case N_UNARY:
+		return is_const_long(n->lhs);
+	case N_BINARY:
+		return n->op != '.' && is_const_long(n->lhs) && is_const_long(n->rhs);
+	default:
+		return false;
+	}
+}
 static bool final_round;	/* report unresolved types */
 
 /* SystemTap's two layouts: a variable or function whose type was inferred
@@ -925,7 +940,8 @@ static Type infer(Node *n, Type want)
 				error_tok(n->tok, "cannot compare statistics");
 			return set_type(n, TY_LONG);
 		}
-		if (n->op == OP_SHRU && !final_round) {
+		/* SystemTap's constant folding has no >>>: folding one fails */
+		if (n->op == OP_SHRU && !final_round && is_const_long(n->lhs) && is_const_long(n->rhs)) {
 			error_tok(NULL, "unsupported binary operator >>>");
 			return TY_UNKNOWN;
 		}

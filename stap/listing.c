@@ -115,6 +115,17 @@ void dump_elaborated(FILE *out, Session *s)
 			fprintf(out, "%s\n", (char *)vec_get(&seen, i));
 		return;
 	}
+	/* the script's own top-level %{ %} (the library's are not SystemTap's) */
+	bool embed_head = false;
+	vec_foreach(&s->embeds, i) {
+		Node *n = vec_get(&s->embeds, i);
+		if (n->kind != N_EMBEDDED || !n->tok || !n->tok->loc.file || n->tok->loc.file->is_tapset)
+			continue;
+		if (!embed_head)
+			fputs("# global embedded code\n", out);
+		embed_head = true;
+		fprintf(out, "%%{%s%%}\n", n->str);
+	}
 	if (s->used_globals.len) {
 		fputs("# globals\n", out);
 		vec_foreach(&s->used_globals, i)

@@ -55,6 +55,7 @@ static void need_runtime(Session *s, const Tok *at)
 	done = true;
 	Node *n = new_node(N_EMBEDDED, (Tok *)at);
 	n->str = "#include \"stp_procfs.h\"";
+	n->tok = NULL;	/* ours, not the script's (-p2 lists the script's) */
 	vec_push(&s->embeds, n);
 }
 
