@@ -143,25 +143,33 @@ struct stp_overload {
 };
 static DEFINE_PER_CPU(struct stp_overload, stp_overload);
 
-static void stp_overload_check(cycles_t spent)
+static noinline void stp_overload_exceeded(void)
+{
+	stp_oob(STP_OOB_ERROR, "ERROR: probe overhead exceeded threshold\n");
+	stp_request_exit();
+}
+
+/* t0, t1: the cycle counter before and after the handler */
+static __always_inline void stp_overload_check(cycles_t t0, cycles_t t1)
 {
 	struct stp_overload *ov = this_cpu_ptr(&stp_overload);
-	cycles_t now = get_cycles();
 
-	if (now - ov->start > STP_OVERLOAD_INTERVAL) {
-		ov->start = now;
+	if (unlikely(t1 - ov->start > STP_OVERLOAD_INTERVAL)) {
+		ov->start = t1;
 		ov->used = 0;
 	}
-	ov->used += spent;
+	ov->used += t1 - t0;
 	if (unlikely(ov->used > STP_OVERLOAD_THRESHOLD)) {
 		ov->used = 0;
-		stp_oob(STP_OOB_ERROR, "ERROR: probe overhead exceeded threshold\n");
-		stp_request_exit();
+		stp_overload_exceeded();
 	}
 }
 #endif
 
-static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, int kind, void *data)
+/* Inline: each caller passes a constant kind, and the probe hit path
+ * (kprobes, timers, perf, tracepoints) folds to its own few branches. */
+static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*handler)(struct stp_context *),
+					     struct pt_regs *regs, int kind, void *data)
 {
 	struct stp_context *c;
 #ifndef STP_NO_OVERLOAD
@@ -214,10 +222,10 @@ static void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs, 
 #ifndef STP_NO_OVERLOAD
 	ov_t0 = get_cycles();
 #endif
-	p->handler(c);
+	handler(c);
 #ifndef STP_NO_OVERLOAD
 	if (kind == STP_PROBE_NORMAL)
-		stp_overload_check(get_cycles() - ov_t0);
+		stp_overload_check(ov_t0, get_cycles());
 #endif
 #ifdef STP_TIMING
 	stp_timing_add(p->index, (s64)(get_cycles() - stp_t0));
@@ -233,9 +241,22 @@ out_busy:
 	preempt_enable();
 }
 
-static void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
+static __always_inline void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs,
+					       int kind, void *data)
+{
+	stp_probe_run_fn(p, p->handler, regs, kind, data);
+}
+
+/* begin, end and error probes (and anything not on a hot path) */
+static noinline void stp_probe_run(const struct stp_probe *p, struct pt_regs *regs, int kind)
 {
 	stp_probe_run_data(p, regs, kind, NULL);
+}
+
+/* A hit of an event probe: the hot path, inlined into its family's handler. */
+static __always_inline void stp_probe_hit(const struct stp_probe *p, struct pt_regs *regs, void *data)
+{
+	stp_probe_run_data(p, regs, STP_PROBE_NORMAL, data);
 }
 
 /* Run fn(c) with this CPU's context but no locks or output: kretprobe

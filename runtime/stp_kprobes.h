@@ -23,6 +23,7 @@ struct stp_kprobe {
 	int maxactive;			/* kretprobe instances, < 0 default */
 	void (*entry)(struct stp_context *c);	/* saves entry values */
 	int entry_slots;		/* int64 values saved */
+	int (*pre)(struct kprobe *kp, struct pt_regs *regs);	/* or stp_kprobe_pre */
 	union {
 		struct kprobe kp;
 		struct kretprobe rp;
@@ -30,16 +31,26 @@ struct stp_kprobe {
 	bool registered;
 };
 
-static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+/* A hit of probe p, whose handler is fn: the translator gives each probe
+ * its own pre-handler calling this with constants, so the hit path has
+ * no indirect call (the handler is inlined into it). */
+static __always_inline int stp_kprobe_hit(struct kprobe *kp, struct pt_regs *regs,
+					  const struct stp_probe *p, void (*fn)(struct stp_context *))
 {
-	struct stp_kprobe *sk = container_of(kp, struct stp_kprobe, u.kp);
 	unsigned long ip = instruction_pointer(regs);
 
 	/* the handler sees the probed address, not the breakpoint's next byte */
 	instruction_pointer_set(regs, (unsigned long)kp->addr);
-	stp_probe_run(sk->probe, regs, STP_PROBE_NORMAL);
+	stp_probe_run_fn(p, fn, regs, STP_PROBE_NORMAL, NULL);
 	instruction_pointer_set(regs, ip);
 	return 0;
+}
+
+static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct stp_kprobe *sk = container_of(kp, struct stp_kprobe, u.kp);
+
+	return stp_kprobe_hit(kp, regs, sk->probe, sk->probe->handler);
 }
 NOKPROBE_SYMBOL(stp_kprobe_pre);
 
@@ -60,7 +71,7 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 
 	/* regs->ip is already where the function returns to (the kernel sets
 	 * it before running return handlers) */
-	stp_probe_run_data(sk->probe, regs, STP_PROBE_NORMAL, sk->entry ? ri->data : NULL);
+	stp_probe_hit(sk->probe, regs, sk->entry ? ri->data : NULL);
 	return 0;
 }
 NOKPROBE_SYMBOL(stp_kretprobe_ret);
@@ -85,7 +96,7 @@ static int stp_kprobe_register_one(struct stp_kprobe *sk)
 		sk->u.rp.maxactive = sk->maxactive >= 0 ? sk->maxactive : 0;
 		rc = register_kretprobe(&sk->u.rp);
 	} else {
-		sk->u.kp.pre_handler = stp_kprobe_pre;
+		sk->u.kp.pre_handler = sk->pre ? sk->pre : stp_kprobe_pre;
 		rc = register_kprobe(&sk->u.kp);
 	}
 	sk->registered = rc == 0;

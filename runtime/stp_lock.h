@@ -21,6 +21,21 @@ struct stp_lockreq {
 
 static struct stp_lock *stp_locks_base;	/* the generated stp_global_locks */
 
+/* Handlers run with preemption off already: the raw operations, inline,
+ * skip the out-of-line call and the preempt count of write_trylock()
+ * (the checked ones where the kernel debugs its locks). */
+#if defined(CONFIG_DEBUG_SPINLOCK) || defined(CONFIG_DEBUG_LOCK_ALLOC)
+#define stp_wtrylock(l)	write_trylock(l)
+#define stp_rtrylock(l)	read_trylock(l)
+#define stp_wunlock(l)	write_unlock(l)
+#define stp_runlock(l)	read_unlock(l)
+#else
+#define stp_wtrylock(l)	do_raw_write_trylock(l)
+#define stp_rtrylock(l)	do_raw_read_trylock(l)
+#define stp_wunlock(l)	do_raw_write_unlock(l)
+#define stp_runlock(l)	do_raw_read_unlock(l)
+#endif
+
 static void stp_locks_init(struct stp_lock *locks, int n)
 {
 	int i;
@@ -30,27 +45,31 @@ static void stp_locks_init(struct stp_lock *locks, int n)
 	stp_locks_base = locks;
 }
 
-static void stp_locks_release(const struct stp_lockreq *req, int n)
+/* Inline: the probe hit path has no calls of its own for its locks (on
+ * the emulated lab CPU a call and return cost more than a lock). */
+static __always_inline void stp_locks_release(const struct stp_lockreq *req, int n)
 {
 	while (n-- > 0) {
 		struct stp_lock *l = &stp_locks_base[req[n].global];
 
 		if (req[n].write)
-			write_unlock(&l->rw);
+			stp_wunlock(&l->rw);
 		else
-			read_unlock(&l->rw);
+			stp_runlock(&l->rw);
 	}
 }
 
-static bool stp_locks_take(const struct stp_lockreq *req, int n)
+/* Lock i was busy: retry it and take the rest, MAXTRYLOCK attempts each
+ * TRYLOCKDELAY us apart; on failure release locks 0..i-1. */
+static noinline bool stp_locks_take_slow(const struct stp_lockreq *req, int n, int i)
 {
-	int i, tries;
+	int tries;
 
-	for (i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		struct stp_lock *l = &stp_locks_base[req[i].global];
 
 		for (tries = 0; tries < MAXTRYLOCK; tries++) {
-			if (req[i].write ? write_trylock(&l->rw) : read_trylock(&l->rw))
+			if (req[i].write ? stp_wtrylock(&l->rw) : stp_rtrylock(&l->rw))
 				break;
 			udelay(TRYLOCKDELAY);
 		}
@@ -58,6 +77,19 @@ static bool stp_locks_take(const struct stp_lockreq *req, int n)
 			stp_locks_release(req, i);
 			return false;
 		}
+	}
+	return true;
+}
+
+static __always_inline bool stp_locks_take(const struct stp_lockreq *req, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct stp_lock *l = &stp_locks_base[req[i].global];
+
+		if (unlikely(!(req[i].write ? stp_wtrylock(&l->rw) : stp_rtrylock(&l->rw))))
+			return stp_locks_take_slow(req, n, i);
 	}
 	return true;
 }

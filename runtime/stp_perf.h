@@ -29,7 +29,7 @@ static void stp_perf_overflow(struct perf_event *event, struct perf_sample_data 
 {
 	struct stp_perf *sp = event->overflow_handler_context;
 
-	stp_probe_run(sp->probe, regs, STP_PROBE_NORMAL);
+	stp_probe_hit(sp->probe, regs, NULL);
 }
 NOKPROBE_SYMBOL(stp_perf_overflow);
 

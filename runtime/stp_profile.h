@@ -24,7 +24,7 @@ static enum hrtimer_restart stp_profile_fn(struct hrtimer *t)
 {
 	struct stp_profile_cpu *pc = container_of(t, struct stp_profile_cpu, t);
 
-	stp_probe_run(pc->probe, get_irq_regs(), STP_PROBE_NORMAL);
+	stp_probe_hit(pc->probe, get_irq_regs(), NULL);
 	hrtimer_forward_now(t, ns_to_ktime(TICK_NSEC));
 	return HRTIMER_RESTART;
 }

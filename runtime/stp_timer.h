@@ -35,7 +35,7 @@ static enum hrtimer_restart stp_timer_fn(struct hrtimer *t)
 {
 	struct stp_timer *st = container_of(t, struct stp_timer, t);
 
-	stp_probe_run(st->probe, get_irq_regs(), STP_PROBE_NORMAL);
+	stp_probe_hit(st->probe, get_irq_regs(), NULL);
 	hrtimer_forward_now(t, ns_to_ktime(stp_timer_interval(st)));
 	return HRTIMER_RESTART;
 }

@@ -33,7 +33,7 @@ static void stp_tracepoint_hit(void *data, u64 *args)
 {
 	struct stp_tracepoint *st = data;
 
-	stp_probe_run_data(st->probe, NULL, STP_PROBE_NORMAL, args);
+	stp_probe_hit(st->probe, NULL, args);
 }
 
 static void stp_tracepoint_match(struct tracepoint *tp, void *priv)

@@ -176,6 +176,11 @@ static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 	return translate_entry_slot(d, n);
 }
 
+static bool kernel_is_ret(const DProbe *d)
+{
+	return ((KData *)d->fdata)->ret;
+}
+
 static void emit_kernel(Session *s, Buf *out, Vec *probes)
 {
 	uint64_t anchor = dw_symbol(s, "_printk");
@@ -184,11 +189,13 @@ static void emit_kernel(Session *s, Buf *out, Vec *probes)
 		anchor = dw_symbol(s, "printk");
 		anchor_name = "printk";
 	}
+	emit_kprobe_pres(out, probes, kernel_is_ret);
 	buf_puts(out, "static struct stp_kprobe stp_kprobes[] = {\n");
 	vec_foreach(probes, i) {
 		DProbe *d = vec_get(probes, i);
 		KData *kd = d->fdata;
 		buf_printf(out, "\t{ .probe = &stp_probes[%d], .addr = 0x%" PRIx64 "UL", d->index, kd->func->low_pc);
+		emit_kprobe_pre_field(out, probes, d, kd->ret);
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
 			if (d->entry_exprs.len)

@@ -149,13 +149,20 @@ static bool expand_kprobe(Session *s, DProbe *d, Vec *out)
 	return true;
 }
 
+static bool kprobe_is_ret(const DProbe *d)
+{
+	return ((KPData *)d->fdata)->ret;
+}
+
 static void emit_kprobe(Session *s, Buf *out, Vec *probes)
 {
+	emit_kprobe_pres(out, probes, kprobe_is_ret);
 	buf_puts(out, "static struct stp_kprobe stp_kprobes_nodw[] = {\n");
 	vec_foreach(probes, i) {
 		DProbe *d = vec_get(probes, i);
 		KPData *kd = d->fdata;
 		buf_printf(out, "\t{ .probe = &stp_probes[%d], .symbol = \"%s\"", d->index, kd->symbol);
+		emit_kprobe_pre_field(out, probes, d, kd->ret);
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
 			if (d->entry_exprs.len)

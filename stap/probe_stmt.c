@@ -476,9 +476,15 @@ static void list_vars_stmt(Session *s, DProbe *d, Buf *out)
 
 /* ---------------------------------------------------------------- emission */
 
-static void emit_entry(Buf *out, DProbe *d, SData *sd)
+static bool stmt_is_ret(const DProbe *d)
+{
+	return ((SData *)d->fdata)->ret;
+}
+
+static void emit_entry(Buf *out, Vec *probes, DProbe *d, SData *sd)
 {
 	buf_printf(out, "\t{ .probe = &stp_probes[%d]", d->index);
+	emit_kprobe_pre_field(out, probes, d, sd->ret);
 	if (sd->symbol)
 		buf_printf(out, ", .symbol = \"%s\", .offset = %" PRIu64, sd->symbol, sd->offset);
 	else if (!sd->absolute)
@@ -501,16 +507,17 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 		vec_push(sd->mod ? &mods : &kern, d);
 		need_kaslr |= !sd->mod && !sd->absolute;
 	}
+	emit_kprobe_pres(out, probes, stmt_is_ret);
 	if (kern.len) {
 		buf_puts(out, "static struct stp_kprobe stp_stmt_kprobes[] = {\n");
 		vec_foreach(&kern, i)
-			emit_entry(out, vec_get(&kern, i), ((DProbe *)vec_get(&kern, i))->fdata);
+			emit_entry(out, probes, vec_get(&kern, i), ((DProbe *)vec_get(&kern, i))->fdata);
 		buf_puts(out, "};\n\n");
 	}
 	if (mods.len) {
 		buf_puts(out, "static struct stp_kprobe stp_stmt_modprobes[] = {\n");
 		vec_foreach(&mods, i)
-			emit_entry(out, vec_get(&mods, i), ((DProbe *)vec_get(&mods, i))->fdata);
+			emit_entry(out, probes, vec_get(&mods, i), ((DProbe *)vec_get(&mods, i))->fdata);
 		buf_puts(out, "};\n\n");
 	}
 	buf_puts(out, "static int stp_fam_stmt_register(void)\n{\n\tint rc = 0;\n\n");

@@ -45,6 +45,31 @@ bool pp_is(const ProbePoint *pp, int ncomps, ...)
 	return ok;
 }
 
+/* Each kprobe of a small script gets its own pre-handler, the probe's
+ * handler inlined into the runtime's hit path (no indirect call, the
+ * dearest part of a hit); big wildcard sets share stp_kprobe_pre. */
+#define KPRE_MAX 32
+
+void emit_kprobe_pres(Buf *out, Vec *probes, bool (*is_ret)(const DProbe *d))
+{
+	if (probes->len > KPRE_MAX)
+		return;
+	vec_foreach(probes, i) {
+		DProbe *d = vec_get(probes, i);
+		if (is_ret(d))
+			continue;
+		buf_printf(out, "static int stp_kpre_%d(struct kprobe *kp, struct pt_regs *regs)\n{\n"
+			   "\treturn stp_kprobe_hit(kp, regs, &stp_probes[%d], %s);\n}\n"
+			   "NOKPROBE_SYMBOL(stp_kpre_%d);\n\n", d->index, d->index, d->cname, d->index);
+	}
+}
+
+void emit_kprobe_pre_field(Buf *out, Vec *probes, const DProbe *d, bool ret)
+{
+	if (probes->len <= KPRE_MAX && !ret)
+		buf_printf(out, ", .pre = stp_kpre_%d", d->index);
+}
+
 void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...)
 {
 	va_list ap;

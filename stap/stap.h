@@ -480,7 +480,9 @@ void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
 const Family *family_for(Session *s, DProbe *d);
 bool pp_is(const ProbePoint *pp, int ncomps, ...);
 /* A family's error about pp: "while resolving probe point" comes first. */
-void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));	/* component names match exactly */
+void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void emit_kprobe_pres(Buf *out, Vec *probes, bool (*is_ret)(const DProbe *d));	/* per-probe pre-handlers */
+void emit_kprobe_pre_field(Buf *out, Vec *probes, const DProbe *d, bool ret);	/* component names match exactly */
 const PPComp *pp_comp(const ProbePoint *pp, int i);
 
 /* ================================================================ dwarf.c */
