@@ -126,6 +126,13 @@ static void stp_note_skipped(bool reentrance)
 #endif
 }
 
+static noinline void stp_probe_finish_slow(struct stp_context *c)
+{
+	stp_print_flush();	/* the handler's output before its error message */
+	if (c->last_error)
+		stp_report_error(c);
+}
+
 #ifndef STP_NO_OVERLOAD
 /* Overload: probe handlers may use at most STP_OVERLOAD_THRESHOLD cycles
  * of every STP_OVERLOAD_INTERVAL on a CPU, else the session ends with
@@ -143,10 +150,17 @@ struct stp_overload {
 };
 static DEFINE_PER_CPU(struct stp_overload, stp_overload);
 
-static noinline void stp_overload_exceeded(void)
+static noinline void stp_overload_slow(struct stp_overload *ov, cycles_t t0, cycles_t t1)
 {
-	stp_oob(STP_OOB_ERROR, "ERROR: probe overhead exceeded threshold\n");
-	stp_request_exit();
+	if (t1 - ov->start > STP_OVERLOAD_INTERVAL) {
+		ov->start = t1;
+		ov->used = t1 - t0;	/* this hit starts the new interval */
+	}
+	if (ov->used > STP_OVERLOAD_THRESHOLD) {
+		ov->used = 0;
+		stp_oob(STP_OOB_ERROR, "ERROR: probe overhead exceeded threshold\n");
+		stp_request_exit();
+	}
 }
 
 /* t0, t1: the cycle counter before and after the handler */
@@ -154,15 +168,10 @@ static __always_inline void stp_overload_check(cycles_t t0, cycles_t t1)
 {
 	struct stp_overload *ov = this_cpu_ptr(&stp_overload);
 
-	if (unlikely(t1 - ov->start > STP_OVERLOAD_INTERVAL)) {
-		ov->start = t1;
-		ov->used = 0;
-	}
 	ov->used += t1 - t0;
-	if (unlikely(ov->used > STP_OVERLOAD_THRESHOLD)) {
-		ov->used = 0;
-		stp_overload_exceeded();
-	}
+	/* one test on the hit path: a new interval, or too much used */
+	if (unlikely((t1 - ov->start > STP_OVERLOAD_INTERVAL) | (ov->used > STP_OVERLOAD_THRESHOLD)))
+		stp_overload_slow(ov, t0, t1);
 }
 #endif
 
@@ -230,9 +239,9 @@ static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*h
 #ifdef STP_TIMING
 	stp_timing_add(p->index, (s64)(get_cycles() - stp_t0));
 #endif
-	stp_print_flush();	/* the handler's output before its error message */
-	if (unlikely(c->last_error))
-		stp_report_error(c);
+	/* output to flush, or an error to report: one test on the hit path */
+	if (unlikely(this_cpu_ptr(stp_pbufs)->len || c->last_error))
+		stp_probe_finish_slow(c);
 	if (p->nlocks)
 		stp_locks_release(p->locks, p->nlocks);
 out_busy:
