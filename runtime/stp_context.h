@@ -18,15 +18,24 @@
 struct stp_context;
 
 struct stp_probe {
-	const char *pp;			/* pp(): the concrete probe point */
-	const char *pn;			/* pn(): the point as written in the script */
 	void (*handler)(struct stp_context *c);
-	int index;
 	const struct stp_lockreq *locks;	/* globals to lock, in index order */
 	int nlocks;
-	const char *func;		/* probefunc() for function probes, or NULL */
-	const char *location;		/* "file:line:col" of the probe, for -t */
+	int index;
+	/* texts, as offsets + 1 in the module's stp_texts (0: none): read
+	 * them with STP_PP(p), STP_PN(p), STP_PFUNC(p), STP_PLOC(p) */
+	unsigned int pp;		/* pp(): the concrete probe point */
+	unsigned int pn;		/* pn(): the point as written in the script */
+	unsigned int func;		/* probefunc() for function probes */
+	unsigned int location;		/* "file:line:col" of the probe, for -t */
 };
+
+static const char *stp_texts_base;	/* the module's stp_texts */
+#define STP_PROBE_TEXT(off)	((off) ? stp_texts_base + (off) - 1 : NULL)
+#define STP_PP(p)	STP_PROBE_TEXT((p)->pp)
+#define STP_PN(p)	STP_PROBE_TEXT((p)->pn)
+#define STP_PFUNC(p)	STP_PROBE_TEXT((p)->func)
+#define STP_PLOC(p)	STP_PROBE_TEXT((p)->location)
 
 enum {
 	STP_PROBE_NORMAL,	/* runs only while the session is RUNNING */
@@ -48,10 +57,15 @@ struct stp_context {
 	int next_fn;			/* a function said `next`: try the next overload */
 	void *frames;			/* union stp_frame[MAXNESTING + 1] */
 	void *entry_data;		/* .return probes: values saved at entry */
+	const char *texts;		/* the module's stp_texts: STP_TEXT() */
 	char error_buffer[MAXSTRINGLEN];
 };
 
 static struct stp_context __percpu *stp_contexts;
+
+/* A constant text of the generated code (a statement's location, an error
+ * message) by its offset in the module's stp_texts blob. */
+#define STP_TEXT(c, off) ((c)->texts + (off))
 static atomic64_t stp_skipped_limited;	/* skips counted against MAXSKIPPED */
 
 static void stp_error_at(struct stp_context *c, const char *msg, const char *loc)
@@ -304,10 +318,11 @@ out:
 /* Per-CPU contexts, frames and print buffers; called from stp_gen_init. */
 static void stp_runtime_exit(void);
 
-static int stp_runtime_init(size_t frame_size)
+static int stp_runtime_init(size_t frame_size, const char *texts)
 {
 	int cpu;
 
+	stp_texts_base = texts;
 	stp_contexts = alloc_percpu(struct stp_context);
 	stp_pbufs = alloc_percpu(struct stp_pbuf);
 	if (!stp_contexts || !stp_pbufs)
@@ -318,6 +333,7 @@ static int stp_runtime_init(size_t frame_size)
 		if (!mem)
 			goto fail;
 		per_cpu_ptr(stp_contexts, cpu)->frames = mem;
+		per_cpu_ptr(stp_contexts, cpu)->texts = texts;
 	}
 	return 0;
 fail:

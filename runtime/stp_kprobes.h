@@ -46,15 +46,14 @@ static __always_inline int stp_kprobe_hit(struct kprobe *kp, struct pt_regs *reg
 	return 0;
 }
 
-static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+static __kprobes int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct stp_kprobe *sk = container_of(kp, struct stp_kprobe, u.kp);
 
 	return stp_kprobe_hit(kp, regs, sk->probe, sk->probe->handler);
 }
-NOKPROBE_SYMBOL(stp_kprobe_pre);
 
-static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static __kprobes int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct stp_kprobe *sk = container_of(get_kretprobe(ri), struct stp_kprobe, u.rp);
 
@@ -63,9 +62,8 @@ static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *re
 	/* a failed entry evaluation skips the return probe for this call */
 	return stp_probe_run_entry(sk->entry, regs, ri->data) ? 0 : 1;
 }
-NOKPROBE_SYMBOL(stp_kretprobe_entry);
 
-static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static __kprobes int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct stp_kprobe *sk = container_of(get_kretprobe(ri), struct stp_kprobe, u.rp);
 
@@ -74,7 +72,6 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 	stp_probe_hit(sk->probe, regs, sk->entry ? ri->data : NULL);
 	return 0;
 }
-NOKPROBE_SYMBOL(stp_kretprobe_ret);
 
 /* Register one entry; 0 or -errno, reporting nothing. */
 static int stp_kprobe_register_one(struct stp_kprobe *sk)
@@ -119,7 +116,7 @@ static void stp_kprobe_warn(struct stp_kprobe *sk, int rc)
 	struct kprobe *kp = sk->ret ? &sk->u.rp.kp : &sk->u.kp;
 
 	stp_oob(STP_OOB_WARNING, "WARNING: probe %s (address 0x%lx) registration error (rc %d)\n",
-		sk->probe->pp, (unsigned long)kp->addr, rc);
+		STP_PP(sk->probe), (unsigned long)kp->addr, rc);
 }
 
 static void stp_kprobes_unregister(struct stp_kprobe *kps, int n)

@@ -582,6 +582,27 @@ static inline int stp_map_set_long(struct stp_map *m, const struct stp_key *k, i
 	return 0;
 }
 
+/* a[k] += d (wrapping like SystemTap's longs), *old: the value before
+ * (0 for a new element).  One lookup for a[k]++ and a[k] += x.
+ * -E2BIG when full (and not wrapping). */
+static inline int stp_map_add_long(struct stp_map *m, const struct stp_key *k, int64_t d,
+				   int64_t *old)
+{
+	struct stp_tab *t = m->tabs[0];
+	s64 *p;
+	u32 i;
+
+	if (WARN_ON_ONCE(m->spec.value_type != STP_LONG))
+		return -EINVAL;
+	i = stp_tab_get(m, t, k);
+	if (i == STP_NIL)
+		return -E2BIG;
+	p = stp_ent_val(m, stp_ent(m, t, i));
+	*old = *p;
+	*p = (int64_t)((uint64_t)*p + (uint64_t)d);
+	return 0;
+}
+
 /* a[k] = v, truncated to MAXSTRINGLEN-1; "" too makes an element. */
 static inline int stp_map_set_str(struct stp_map *m, const struct stp_key *k,
 				  const char *v)

@@ -158,7 +158,7 @@ static void stp_timing_report(void)
 		if (!a.count)
 			continue;
 		stp_timing_print("%s, (%s), hits: %lld, cycles: %lldmin/%lldavg/%lldmax, variance: %lld,%s, index: %d\n",
-				 p->pp, p->location ? p->location : "",
+				 STP_PP(p), STP_PLOC(p) ? STP_PLOC(p) : "",
 				 (long long)a.count, (long long)a.min,
 				 (long long)stp_agg_avg(&a), (long long)a.max,
 				 (long long)stp_agg_variance(&a, 0), "", p->index);

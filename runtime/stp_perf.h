@@ -24,14 +24,13 @@ struct stp_perf {
 	struct perf_event **events;	/* [nr_cpu_ids], or [0] for .process */
 };
 
-static void stp_perf_overflow(struct perf_event *event, struct perf_sample_data *data,
+static __kprobes void stp_perf_overflow(struct perf_event *event, struct perf_sample_data *data,
 			      struct pt_regs *regs)
 {
 	struct stp_perf *sp = event->overflow_handler_context;
 
 	stp_probe_hit(sp->probe, regs, NULL);
 }
-NOKPROBE_SYMBOL(stp_perf_overflow);
 
 static void stp_perf_release(struct stp_perf *sp)
 {
@@ -109,7 +108,7 @@ static int stp_perf_open(struct stp_perf *sp)
 	}
 	return 0;
 fail:
-	stp_oob(STP_OOB_ERROR, "ERROR: probe %s registration error (rc %ld): %s\n", sp->probe->pp,
+	stp_oob(STP_OOB_ERROR, "ERROR: probe %s registration error (rc %ld): %s\n", STP_PP(sp->probe),
 		PTR_ERR(ev), stp_perf_why(PTR_ERR(ev)));
 	stp_perf_release(sp);
 	return PTR_ERR(ev);

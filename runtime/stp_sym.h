@@ -116,7 +116,7 @@ static bool stp_own_frame(unsigned long addr)
 /* Registers the unwinder cannot start from (a return probe's, saved in the
  * return trampoline): unwind from here instead, through the trampoline,
  * and keep the frames from the probed address on.  1 if it is not found. */
-static int stp_kstack_through(struct pt_regs *regs, unsigned long *pcs, int max)
+static __kprobes int stp_kstack_through(struct pt_regs *regs, unsigned long *pcs, int max)
 {
 	struct unwind_state st;
 	unsigned long a;
@@ -135,12 +135,11 @@ static int stp_kstack_through(struct pt_regs *regs, unsigned long *pcs, int max)
 	}
 	return found ? n : 1;
 }
-NOKPROBE_SYMBOL(stp_kstack_through);
 #endif
 
 /* Up to max return addresses of the kernel stack at the probe: the
  * probed address first.  0 frames when the probe hit in user mode. */
-static int stp_kstack(struct stp_context *c, unsigned long *pcs, int max)
+static __kprobes int stp_kstack(struct stp_context *c, unsigned long *pcs, int max)
 {
 	struct pt_regs *regs = c->regs;
 	int n = 0;
@@ -180,7 +179,6 @@ static int stp_kstack(struct stp_context *c, unsigned long *pcs, int max)
 #endif
 	return n;
 }
-NOKPROBE_SYMBOL(stp_kstack);
 
 /* One frame as SystemTap prints it: " 0xADDR : name+0xoff/0xsize [mod]\n". */
 static void stp_print_frame(struct stp_out *o, unsigned long addr)

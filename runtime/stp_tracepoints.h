@@ -75,14 +75,14 @@ static int stp_tracepoints_register(struct stp_tracepoint *tps, int n)
 		struct stp_tracepoint *st = &tps[i];
 
 		if (!st->tp || !st->callback) {
-			stp_oob(STP_OOB_WARNING, "WARNING: probe %s registration error (%s)\n", st->probe->pp,
+			stp_oob(STP_OOB_WARNING, "WARNING: probe %s registration error (%s)\n", STP_PP(st->probe),
 				st->tp ? "unsupported argument types" : "tracepoint not found");
 			continue;
 		}
 		rc = tracepoint_probe_register(st->tp, st->callback, st);
 		if (rc) {
 			stp_oob(STP_OOB_WARNING, "WARNING: probe %s registration error (rc %d)\n",
-				st->probe->pp, rc);
+				STP_PP(st->probe), rc);
 			last = rc;
 			continue;
 		}

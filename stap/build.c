@@ -17,6 +17,9 @@ static int write_kbuild(Session *s, const char *dir)
 	buf_printf(&b, "obj-m := %s.o\n", s->module_name);
 	buf_printf(&b, "ccflags-y := -I%s -Wno-unused-function -Wno-unused-variable -Wno-unused-label"
 		   " -Wno-declaration-after-statement -fno-strict-aliasing -g0\n", runtime_dir(s));
+	/* no ftrace hooks in the module's own functions: smaller, and
+	 * tracing them was never wanted */
+	buf_printf(&b, "CFLAGS_REMOVE_%s.o = $(CC_FLAGS_FTRACE)\n", s->module_name);
 	vec_foreach(&s->defines, i)
 		buf_printf(&b, "ccflags-y += -D%s\n", (char *)vec_get(&s->defines, i));
 	const char *path = xsprintf("%s/Makefile", dir);

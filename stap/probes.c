@@ -58,9 +58,9 @@ void emit_kprobe_pres(Buf *out, Vec *probes, bool (*is_ret)(const DProbe *d))
 		DProbe *d = vec_get(probes, i);
 		if (is_ret(d))
 			continue;
-		buf_printf(out, "static int stp_kpre_%d(struct kprobe *kp, struct pt_regs *regs)\n{\n"
-			   "\treturn stp_kprobe_hit(kp, regs, &stp_probes[%d], %s);\n}\n"
-			   "NOKPROBE_SYMBOL(stp_kpre_%d);\n\n", d->index, d->index, d->cname, d->index);
+		buf_printf(out, "static __kprobes int stp_kpre_%d(struct kprobe *kp, struct pt_regs *regs)\n{\n"
+			   "\treturn stp_kprobe_hit(kp, regs, &stp_probes[%d], %s);\n}\n\n",
+			   d->index, d->index, d->cname);
 	}
 }
 

@@ -108,12 +108,50 @@ static const char *c_string(const char *s)
 	return r;
 }
 
+/* The module's constant texts for runtime errors (statement locations
+ * and messages), in one blob the code reaches through c->texts: offsets
+ * are plain numbers, where pointers to string literals would each cost
+ * the module a 24-byte relocation. */
+static Buf texts;
+static Vec text_seen;	/* char*: texts so far, in blob order */
+static Vec text_off;	/* their offsets, as (void *)(intptr_t) */
+static size_t texts_len;
+
+static void texts_reset(void)
+{
+	buf_free(&texts);
+	texts = (Buf){0};
+	text_seen = (Vec){0};
+	text_off = (Vec){0};
+	texts_len = 0;
+}
+
+/* The offset of text s in the blob. */
+static int text_offset(const char *s)
+{
+	vec_foreach(&text_seen, i)
+		if (str_eq(vec_get(&text_seen, i), s))
+			return (int)(intptr_t)vec_get(&text_off, i);
+	size_t off = texts_len;
+	vec_push(&text_seen, xstrdup(s));
+	vec_push(&text_off, (void *)(intptr_t)off);
+	buf_printf(&texts, "\t%s \"\\0\"\n", c_string(s));
+	texts_len += strlen(s) + 1;
+	return (int)off;
+}
+
+/* STP_TEXT(c, N): the text s in the blob. */
+static const char *text_ref(const char *s)
+{
+	return xsprintf("STP_TEXT(c, %d)", text_offset(s));
+}
+
 /* "operator '/' at <input>:1:27": where a runtime error happened. */
 static const char *where(const Tok *t)
 {
 	if (!t)
 		return "NULL";
-	return c_string(xsprintf("%s at %s:%d:%d", tok_describe(t),
+	return text_ref(xsprintf("%s at %s:%d:%d", tok_describe(t),
 				 t->loc.file ? t->loc.file->name : "", t->loc.line, t->loc.col));
 }
 
@@ -136,9 +174,9 @@ static bool is_string(const Node *n)
 	return n->type == TY_STRING;
 }
 
-static void error_jump(Gen *g, const char *msg_c, const Tok *at)
+static void error_jump(Gen *g, const char *msg, const Tok *at)
 {
-	emit(g, "stp_error_at(c, %s, %s);", msg_c, where(at));
+	emit(g, "stp_error_at(c, %s, %s);", text_ref(msg), where(at));
 	emit(g, "goto %s;", g->err_label);
 }
 
@@ -221,13 +259,23 @@ static const char *gen_index_read(Gen *g, Node *n)
 static const char *overflow_msg(Var *v)
 {
 	if (v->maxsize)
-		return c_string(xsprintf("Array overflow, check size limit (%lld)", (long long)v->maxsize));
-	return "\"Array overflow, check MAXMAPENTRIES\"";
+		return xsprintf("Array overflow, check size limit (%lld)", (long long)v->maxsize);
+	return "Array overflow, check MAXMAPENTRIES";
 }
 
 static void gen_map_set(Gen *g, Var *v, const char *key, const char *val, bool str, const Tok *at)
 {
 	emit(g, "if (unlikely(stp_map_set_%s(%s, %s, %s))) {", str ? "str" : "long", map_of(v), key, val);
+	g->indent++;
+	error_jump(g, overflow_msg(v), at);
+	g->indent--;
+	emit(g, "}");
+}
+
+/* old = a[k]; a[k] += d: one lookup */
+static void gen_map_add(Gen *g, Var *v, const char *key, const char *d, const char *old, const Tok *at)
+{
+	emit(g, "if (unlikely(stp_map_add_long(%s, %s, %s, &%s))) {", map_of(v), key, d, old);
 	g->indent++;
 	error_jump(g, overflow_msg(v), at);
 	g->indent--;
@@ -251,7 +299,7 @@ static const char *gen_arith(Gen *g, int op, const char *a, const char *b, const
 	case '%': {
 		emit(g, "if (unlikely(%s == 0)) {", b);
 		g->indent++;
-		error_jump(g, "\"division by 0\"", at);
+		error_jump(g, "division by 0", at);
 		g->indent--;
 		emit(g, "}");
 		return xsprintf("stp_%s(%s, %s)", op == '/' ? "div" : "mod", a, b);
@@ -317,6 +365,14 @@ static const char *gen_assign(Gen *g, Node *n)
 		}
 		const char *r = gen_long_temp(g, n->rhs);
 		const char *t = ltemp(g);
+		if (n->op == OP_ADDEQ || n->op == OP_SUBEQ) {
+			const char *old = ltemp(g);
+			const char *d = n->op == OP_ADDEQ ? r :
+				xsprintf("(int64_t)(0 - (uint64_t)%s)", r);
+			gen_map_add(g, v, key, d, old, n->tok);
+			emit(g, "%s = %s;", t, gen_arith(g, n->op == OP_ADDEQ ? '+' : '-', old, r, n->tok));
+			return t;
+		}
 		if (n->op == '=') {
 			emit(g, "%s = %s;", t, r);
 		} else {
@@ -354,9 +410,8 @@ static const char *gen_incdec(Gen *g, Node *n)
 	Var *v = lhs->var;
 	const char *key = gen_key(g, v, &lhs->args);
 	const char *nv = ltemp(g);
-	emit(g, "%s = stp_map_get_long(%s, %s);", t, map_of(v), key);
+	gen_map_add(g, v, key, xsprintf("%d", delta), t, n->tok);
 	emit(g, "%s = (int64_t)((uint64_t)%s + (uint64_t)%d);", nv, t, delta);
-	gen_map_set(g, v, key, nv, false, n->tok);
 	return n->is_post ? t : nv;
 }
 
@@ -500,7 +555,7 @@ static const char *gen_call(Gen *g, Node *n)
 	}
 	emit(g, "if (unlikely(c->nesting + 1 > MAXNESTING)) {");
 	g->indent++;
-	error_jump(g, "\"MAXNESTING exceeded\"", n->tok);
+	error_jump(g, "MAXNESTING exceeded", n->tok);
 	g->indent--;
 	emit(g, "}");
 	const char *t = f->ret == TY_STRING ? stemp(g) : f->ret == TY_LONG ? ltemp(g) : NULL;
@@ -542,7 +597,7 @@ static const char *gen_call(Gen *g, Node *n)
 		emit(g, "if (unlikely(c->next_fn)) {");
 		g->indent++;
 		emit(g, "c->next_fn = 0;");
-		error_jump(g, c_string(xsprintf("no more overloads of function '%s' to try with 'next'", f->name)), n->tok);
+		error_jump(g, xsprintf("no more overloads of function '%s' to try with 'next'", f->name), n->tok);
 		g->indent--;
 		emit(g, "}");
 	}
@@ -693,7 +748,7 @@ static const char *gen_statop(Gen *g, Node *n)
 		return "l->__agg.sum";
 	emit(g, "if (unlikely(stp_agg_empty(&l->__agg))) {");
 	g->indent++;
-	error_jump(g, "\"empty aggregate\"", n->tok);
+	error_jump(g, "empty aggregate", n->tok);
 	g->indent--;
 	emit(g, "}");
 	if (str_eq(op, "min"))
@@ -990,7 +1045,7 @@ static const char *gen_hist_index(Gen *g, Node *n)
 	}
 	emit(g, "if (unlikely(%s < 0 || %s >= stp_hist_nbuckets(&stp_g_%s_spec))) {", idx, idx, s->name);
 	g->indent++;
-	error_jump(g, "\"histogram index out of range\"", h->tok);
+	error_jump(g, "histogram index out of range", h->tok);
 	g->indent--;
 	emit(g, "}");
 	return xsprintf("stp_hist_bucket(&stp_g_%s_spec, &l->__agg, %s)", s->name, idx);
@@ -1602,7 +1657,7 @@ void collect_histograms(Session *s)
 static void emit_lifecycle(Session *s, Buf *b)
 {
 	/* init: maps and statistics */
-	buf_puts(b, "static int stp_gen_init(void)\n{\n\tint rc = stp_runtime_init(stp_frame_size);\n\n"
+	buf_puts(b, "static int stp_gen_init(void)\n{\n\tint rc = stp_runtime_init(stp_frame_size, stp_texts);\n\n"
 		    "\tif (rc)\n\t\treturn rc;\n");
 	buf_printf(b, "\tstp_locks_init(stp_global_locks, %d);\n", s->used_globals.len);
 	if (regex_init_code())	/* regex */
@@ -1692,6 +1747,7 @@ int translate(Session *s)
 	int errs = g_errors;
 	Buf head = {0}, globals = {0}, frames = {0}, code = {0}, tail = {0};
 
+	texts_reset();
 	/* names */
 	vec_foreach(&s->used_funcs, i) {
 		Func *f = vec_get(&s->used_funcs, i);
@@ -1776,13 +1832,15 @@ int translate(Session *s)
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
 		const char *pn = d->orig ? pp_string(d->orig) : d->pp_text;
-		buf_printf(&tail, "\t{ .pp = %s, .pn = %s, .handler = %s, .index = %d",
-			   c_string(d->pp_text), c_string(pn), d->cname, i);
+		/* texts by offset + 1 in stp_texts: no relocation each */
+		buf_printf(&tail, "\t{ .pp = %d, .pn = %d, .handler = %s, .index = %d",
+			   text_offset(d->pp_text) + 1, text_offset(pn) + 1, d->cname, i);
 		if (d->ppfunc)
-			buf_printf(&tail, ", .func = %s", c_string(d->ppfunc));
+			buf_printf(&tail, ", .func = %d", text_offset(d->ppfunc) + 1);
 		if (d->probe && d->probe->tok && d->probe->tok->loc.file)
-			buf_printf(&tail, ",\n\t  .location = %s", c_string(xsprintf("%s:%d:%d",
-				   d->probe->tok->loc.file->name, d->probe->tok->loc.line, d->probe->tok->loc.col)));
+			buf_printf(&tail, ", .location = %d", text_offset(xsprintf("%s:%d:%d",
+				   d->probe->tok->loc.file->name, d->probe->tok->loc.line,
+				   d->probe->tok->loc.col)) + 1);
 		if (d->nlocks)
 			buf_printf(&tail, ", .locks = stp_locks_%d, .nlocks = %d", i, d->nlocks);
 		buf_puts(&tail, " },\n");
@@ -1812,6 +1870,9 @@ int translate(Session *s)
 	buf_puts(&all, buf_cstr(&frames));
 	buf_puts(&all, "/* ---- code */\n");
 	buf_puts(&all, buf_cstr(&code));
+	buf_puts(&all, "/* ---- runtime error texts: STP_TEXT(c, offset) */\nstatic const char stp_texts[] =\n");
+	buf_puts(&all, texts.len ? buf_cstr(&texts) : "\t\"\"\n");
+	buf_puts(&all, "\t;\n\n");
 	buf_puts(&all, buf_cstr(&tail));
 	s->c_text = buf_cstr(&all);
 	return g_errors > errs;
