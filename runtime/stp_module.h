@@ -394,6 +394,7 @@ static int stp_ctl_open(struct inode *inode, struct file *file)
 	WRITE_ONCE(stp_ctl_detached, false);
 	WRITE_ONCE(stp_ctl_attached, true);
 	WRITE_ONCE(stp_loader_pid, task_tgid_nr(current));
+	WRITE_ONCE(stp_loader_uid, from_kuid(&init_user_ns, current_uid()));
 	return stream_open(inode, file);
 }
 

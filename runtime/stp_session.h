@@ -57,6 +57,7 @@ static atomic_t stp_abort_requested;	/* abort(): skip the remaining begin/end/er
 /* stp_pid() (tapset/context.stp) reads the attached loader's tgid. */
 #define STP_HAVE_LOADER_PID 1
 static pid_t stp_loader_pid;		/* tgid of the loader holding .ctl, 0 if none */
+static uid_t stp_loader_uid;		/* its real uid (is_myproc()) */
 
 /* The host's time zone, from START; the kernel has none of its own. */
 static long stp_tz_gmtoff;		/* seconds east of UTC (tm_gmtoff) */

@@ -17,7 +17,7 @@
 
 static void put_var(FILE *out, const char *indent, Var *v)
 {
-	fprintf(out, "%s%s", indent, v->name);
+	fprintf(out, "%s%s%s", indent, v->name, v->wrap ? "%" : "");
 	if (v->maxsize)
 		fprintf(out, "[%lld]", (long long)v->maxsize);
 	fprintf(out, ":%s", v->type == TY_STATS ? "stats" : type_name(v->type));
@@ -43,6 +43,69 @@ static void put_locals(FILE *out, Vec *locals)
 		Var *v = vec_get(locals, i);
 		if (!v->elided)
 			put_var(out, "  ", v);
+	}
+}
+
+/* SystemTap keeps the value of a call to a function its tapsets mark
+ * stable (no arguments, the same value all through a probe hit) in a
+ * local of the calling body, which -p2 lists after the real locals. */
+static const char *const stable_funcs[] = {
+	"execname", "ppid", "pgrp", "sid", "uid", "euid", "gid", "egid", "cpu", "pp", "pn",
+	"ppfunc", "stp_pid", "is_return", "pexecname", "module_name", "probemod", "addr",
+	"uaddr", "user_mode", "is_myproc", NULL,
+};
+
+static void stable_calls(const Node *n, Vec *seen)
+{
+	if (!n)
+		return;
+	if (n->kind == N_CALL && !n->args.len && n->func) {
+		for (int i = 0; stable_funcs[i]; i++)
+			if (str_eq(n->name, stable_funcs[i])) {
+				bool dup = false;
+				vec_foreach(seen, k)
+					if (((Func *)vec_get(seen, k)) == n->func)
+						dup = true;
+				if (!dup)
+					vec_push(seen, n->func);
+			}
+	}
+	stable_calls(n->lhs, seen);
+	stable_calls(n->rhs, seen);
+	stable_calls(n->init, seen);
+	stable_calls(n->cond, seen);
+	stable_calls(n->incr, seen);
+	stable_calls(n->then, seen);
+	stable_calls(n->els, seen);
+	vec_foreach(&n->args, i)
+		stable_calls(vec_get(&n->args, i), seen);
+	vec_foreach(&n->stmts, i)
+		stable_calls(vec_get(&n->stmts, i), seen);
+	vec_foreach(&n->comps, i)
+		stable_calls(((Comp *)vec_get(&n->comps, i))->expr, seen);
+	if (n->fe) {
+		stable_calls(n->fe->array, seen);
+		stable_calls(n->fe->limit, seen);
+	}
+}
+
+/* A body's locals, then its cached stable values. */
+static void put_body_locals(FILE *out, Vec *locals, const Node *body)
+{
+	Vec st = {0};
+	stable_calls(body, &st);
+	int n = 0;
+	vec_foreach(locals, i)
+		if (!((Var *)vec_get(locals, i))->elided)
+			n++;
+	if (!n && !st.len)
+		return;
+	if (!n)
+		fputs("  # locals\n", out);
+	put_locals(out, locals);
+	vec_foreach(&st, i) {
+		Func *f = vec_get(&st, i);
+		fprintf(out, "  __stable___global_%s__overload_0_value:%s\n", f->name, type_name(f->ret));
 	}
 }
 
@@ -140,7 +203,10 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&sorted, i) {
 			Func *f = vec_get(&sorted, i);
 			put_func_head(out, f);
-			put_locals(out, &f->locals);
+			if (f->file && !f->file->is_tapset && f->body->kind == N_BLOCK)
+				put_body_locals(out, &f->locals, f->body);
+			else
+				put_locals(out, &f->locals);
 		}
 	}
 	if (s->probes.len) {
@@ -163,7 +229,7 @@ void dump_elaborated(FILE *out, Session *s)
 				d->family->list_pc(s, d, out);
 				dump_global_names = false;
 				fprintf(out, " /* <- %s */\n", d->pp_text);
-				put_locals(out, &d->locals);
+				put_locals(out, &d->locals);	/* SystemTap caches no stable values here */
 				continue;
 			}
 			fputs(" /* <-", out);
@@ -172,7 +238,7 @@ void dump_elaborated(FILE *out, Session *s)
 					probe_points_text(d->probe), k ? " <-" : "");
 			dump_global_names = false;
 			fputs(" */\n", out);
-			put_locals(out, &d->locals);
+			put_body_locals(out, &d->locals, d->body);
 		}
 		if (s->probes.len <= s->display_first && s->cond_globals)
 			fputs("begin /* <- begin */\n", out);
