@@ -20,6 +20,7 @@
 int g_errors;
 int g_warnings;
 int g_diag_quiet;		/* > 0: count errors but print nothing (@defined) */
+int g_diag_quiet_errors;	/* > 0: errors counted, not printed; warnings are */
 
 static const char *last_file;		/* file named by the previous message */
 static Vec seen_msgs;			/* const char*: messages printed */
@@ -187,6 +188,24 @@ static const char *error_shape(const char *msg)
 	return xstrdup(buf_cstr(&b));
 }
 
+/* SystemTap's chained errors ("while resolving probe point" with its
+ * cause) are one error: a repeat of the first part is counted once and
+ * the cause not said.  True when the caller should say nothing more. */
+bool error_chain_repeated(const char *first)
+{
+	if (g_diag_quiet || g_diag_quiet_errors)
+		return false;
+	bool all = g_session && g_session->verbose > 0;
+	const char *key = error_shape(first);
+	vec_foreach(&seen_msgs, i)
+		if (strcmp(vec_get(&seen_msgs, i), key) == 0 && !all) {
+			g_errors++;
+			suppressed_errors++;
+			return true;
+		}
+	return false;
+}
+
 void error_tok(const Tok *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -194,7 +213,7 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
 	g_errors++;
-	if (g_diag_quiet)
+	if (g_diag_quiet || g_diag_quiet_errors)
 		return;
 	flush_blank();
 	if (already_said(error_shape(msg))) {

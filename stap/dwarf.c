@@ -387,7 +387,24 @@ static bool shadowed_stub(DwFunc *f, int i)
 }
 
 /* Functions matching a name pattern and optional file pattern (and line). */
+/* All the kernel's function names (for "similar functions"). */
+void dw_function_names(Session *s, Vec *out)
+{
+	(void)s;
+	if (!kern)
+		return;
+	vec_foreach(&kern->index.funcs, i)
+		vec_push(out, (void *)((DwFunc *)vec_get(&kern->index.funcs, i))->name);
+}
+
 void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out)
+{
+	dw_functions_blocked(s, func_pat, file_pat, out, NULL);
+}
+
+/* As dw_functions; functions matched in sections gone after boot go to
+ * *blocked (names, once each) when it is given. */
+void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked)
 {
 	if (!kern)
 		return;
@@ -395,11 +412,19 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 	uint64_t init_lo = dw_symbol(s, "__init_begin"), init_hi = dw_symbol(s, "__init_end");
 	vec_foreach(&kern->index.funcs, i) {
 		DwFunc *f = vec_get(&kern->index.funcs, i);
-		/* __init code is gone after boot */
-		if (f->low_pc >= init_lo && f->low_pc < init_hi)
-			continue;
 		if (wild ? !wildcard_match(func_pat, f->name) : !str_eq(func_pat, f->name))
 			continue;
+		/* __init code is gone after boot */
+		if (f->low_pc >= init_lo && f->low_pc < init_hi) {
+			if (blocked) {
+				bool seen = false;
+				vec_foreach(blocked, k)
+					seen = seen || str_eq(vec_get(blocked, k), f->name);
+				if (!seen)
+					vec_push(blocked, (void *)f->name);
+			}
+			continue;
+		}
 		if (file_pat && !wildcard_match(file_pat, f->decl_file) &&
 		    !str_endswith(f->decl_file, xsprintf("/%s", file_pat)) &&
 		    !str_eq(file_pat, f->decl_file))

@@ -108,7 +108,7 @@ static void find_funcs(const char *name, SrcFile *from, Vec *out)
 	}
 }
 
-static const char *similar_names(const char *name, Vec *cands)
+const char *similar_names(const char *name, Vec *cands)
 {
 	/* up to five candidates with the smallest edit distance */
 	const char *best[5] = {0};
@@ -1354,9 +1354,9 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 		return;
 	}
 	int errs = g_errors;
-	g_diag_quiet++;
+	g_diag_quiet_errors++;	/* its warnings are still said */
 	derive_point(decl, orig, pp, body, cond, chain, depth, found);
-	g_diag_quiet--;
+	g_diag_quiet_errors--;
 	g_errors = errs;
 }
 

@@ -49,6 +49,14 @@ static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int6
 	return true;
 }
 
+static int cmp_debug_order(const void *a, const void *b)
+{
+	const DwFunc *x = *(DwFunc *const *)a, *y = *(DwFunc *const *)b;
+	if (x->cu_off != y->cu_off)
+		return x->cu_off < y->cu_off ? -1 : 1;
+	return x->die_off < y->die_off ? -1 : x->die_off > y->die_off;
+}
+
 static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 {
 	const char *spec;
@@ -74,8 +82,21 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 			*sep = '\0';
 		}
 	}
-	Vec funcs = {0};
-	dw_functions(s, name, file, &funcs);
+	Vec funcs = {0}, blocked = {0};
+	dw_functions_blocked(s, name, file, &funcs, &blocked);
+	const Tok *kw = d->probe ? d->probe->tok : d->pp->tok;
+	vec_foreach(&blocked, i)
+		warn_tok(kw, "function %s is in blocklisted section", (char *)vec_get(&blocked, i));
+	if (!funcs.len) {
+		/* SystemTap's message, with the nearest function names */
+		Vec names = {0};
+		dw_function_names(s, &names);
+		const char *sim = similar_names(name, &names);
+		pp_error(d->pp, NULL, "no match%s", *sim ? xsprintf(" (similar functions: %s",
+									sim + strlen(" (similar: ")) : "");
+		return true;
+	}
+	vec_sort(&funcs, cmp_debug_order);	/* SystemTap's order: the DWARF's */
 	vec_foreach(&funcs, i) {
 		DwFunc *f = vec_get(&funcs, i);
 		/* SystemTap probes the function whatever the line, with a warning */

@@ -76,6 +76,8 @@ void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
+	if (error_chain_repeated("while resolving probe point"))
+		return;
 	error_tok(pp->tok, "while resolving probe point");
 	error_tok(t, "%s", msg);
 }

@@ -122,6 +122,7 @@ typedef struct Tok {
 
 extern int g_errors;			/* errors so far in this pass */
 extern int g_diag_quiet;		/* > 0: errors are counted, not printed */
+extern int g_diag_quiet_errors;		/* > 0: the same for errors only */
 extern int g_warnings;
 
 /* SystemTap's report layout:
@@ -134,6 +135,7 @@ void parse_error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(p
 void parse_error_at(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "ERROR: ..." */
+bool error_chain_repeated(const char *first);	/* a repeated chained error: counted, not said */
 void warn_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "WARNING: ..." */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 const char *tok_describe(const Tok *t);		/* "identifier 'foo'" */
@@ -498,6 +500,9 @@ typedef struct DwFunc {
 
 int dw_kernel(Session *s, const Tok *at);	/* open the kernel's debuginfo (errors at `at`) */
 void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out);
+void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked);
+void dw_function_names(Session *s, Vec *out);
+const char *similar_names(const char *name, Vec *cands);	/* " (similar: ...)" or "" */
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
 uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
 uint64_t dw_stext(void);
