@@ -1349,7 +1349,7 @@ static bool alias_matched;	/* resolve_point: some alias matched the point */
 static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
 		   Vec *chain, int depth, int *found)
 {
-	if (!pp->optional) {
+	if (!pp->optional && !pp->sufficient) {	/* "!" is optional too */
 		derive_point(decl, orig, pp, body, cond, chain, depth, found);
 		return;
 	}
@@ -1446,7 +1446,7 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 	vec_push(&chain, probe_points_text(decl));
 	alias_matched = false;
 	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
-	if (found || pp->optional || g_errors > errs)
+	if (found || pp->optional || pp->sufficient || g_errors > errs)
 		return;
 	error_tok(pp->tok, "while resolving probe point");
 	if (alias_matched) {	/* an alias whose targets all went away */

@@ -13,7 +13,10 @@ dist_tapset_DATA = \
 	tapset/random.stp \
 	tapset/perf.stp \
 	tapset/indent.stp \
-	tapset/regex.stp
+	tapset/regex.stp \
+	tapset/ansi.stp \
+	tapset/units.stp \
+	tapset/cmdline.stp
 dist_man_MANS += doc/stapfuncs.3stap
 EXTRA_DIST += tapset/README \
 	testsuite/tapset/run.sh \
