@@ -952,6 +952,22 @@ static const char *as_value(Chain *ch)
 	return load_scalar(&ch->type, ch->loc.expr, ch->is_member ? &ch->member : NULL);
 }
 
+static bool find_type(const char *spec, Dwarf_Die *out);
+
+/* A struct or union only declared here (another compilation unit defines
+ * it): its definition, when the kernel's type index has it. */
+static void complete_type(Dwarf_Die *t)
+{
+	int tag = dwarf_tag(t);
+	const char *name = dwarf_diename(t);
+	Dwarf_Die full;
+	if ((tag != DW_TAG_structure_type && tag != DW_TAG_union_type) || !name ||
+	    !dwarf_hasattr(t, DW_AT_declaration) || !kern)
+		return;
+	if (find_type(xsprintf("%s %s", tag == DW_TAG_union_type ? "union" : "struct", name), &full))
+		*t = full;
+}
+
 /* Apply one ->member or [index] step. */
 static const char *chain_step(Chain *ch, Comp *c, const char *(*index_expr)(Node *, void *), void *arg)
 {
@@ -971,6 +987,7 @@ static const char *chain_step(Chain *ch, Comp *c, const char *(*index_expr)(Node
 			return xsprintf("'%s' is not a member of a struct or union", c->name);
 		if (ch->loc.is_value)
 			return "struct held in a register";
+		complete_type(&ch->type);
 		Dwarf_Word off = 0;
 		Dwarf_Die mem;
 		if (!find_member(&ch->type, c->name, &off, &mem))

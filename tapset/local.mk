@@ -16,7 +16,8 @@ dist_tapset_DATA = \
 	tapset/regex.stp \
 	tapset/ansi.stp \
 	tapset/units.stp \
-	tapset/cmdline.stp
+	tapset/cmdline.stp \
+	tapset/stopwatch.stp
 dist_man_MANS += doc/stapfuncs.3stap
 EXTRA_DIST += tapset/README \
 	testsuite/tapset/run.sh \
@@ -65,6 +66,7 @@ dist_linuxtapset_DATA = \
 	tapset/linux/syscall_strings.stp \
 	tapset/linux/signal.stp \
 	tapset/linux/task.stp \
+	tapset/linux/dentry.stp \
 	tapset/linux/syscall_any.stp \
 	tapset/linux/kernel_args.stp \
 	tapset/linux/vfs.stp \
