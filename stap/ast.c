@@ -804,9 +804,11 @@ Node *ast_index(Tok *name, Vec *keys)
 /* The token after t in the filtered token stream. */
 static Tok *tok_after(ParseCtx *ctx, const Tok *t)
 {
-	for (int i = 0; i + 1 < ctx->toks->len; i++)
+	/* t was read lately: search back from the parser's position */
+	int from = ctx->pos < ctx->toks->len ? ctx->pos : ctx->toks->len - 1;
+	for (int i = from; i >= 0; i--)
 		if (vec_get(ctx->toks, i) == t)
-			return vec_get(ctx->toks, i + 1);
+			return i + 1 < ctx->toks->len ? vec_get(ctx->toks, i + 1) : (Tok *)t;
 	return (Tok *)t;
 }
 

@@ -39,7 +39,9 @@ typedef struct DwKernel {
 	Dwarf_CFI *cfi;
 	const char *build_id;	/* hex */
 	DwIndex index;
-	Vec syms;		/* DwSym* from .symtab, sorted by name */
+	Vec syms;		/* DwSym* from .symtab, in its order */
+	struct DwSym **symhash;	/* by name: open addressing, nsymhash slots */
+	size_t nsymhash;
 	uint64_t stext;		/* _stext link address */
 } DwKernel;
 
@@ -178,6 +180,22 @@ static void build_index(DwKernel *k)
 	vec_sort(&k->index.funcs, cmp_func);
 }
 
+/* A hex number (no prefix), as the index writes it; fast, for 60k lines. */
+static uint64_t hex_field(const char *s)
+{
+	uint64_t v = 0;
+	for (;; s++) {
+		int c = *s, d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return v;
+		v = v << 4 | (uint64_t)d;
+	}
+}
+
 static bool load_index(DwKernel *k, const char *path)
 {
 	size_t len;
@@ -207,9 +225,9 @@ static bool load_index(DwKernel *k, const char *path)
 			s = tab + 1;
 		}
 		if (n == 6) {
-			f->low_pc = strtoull(fields[0], NULL, 16);
-			f->cu_off = strtoull(fields[1], NULL, 16);
-			f->die_off = strtoull(fields[2], NULL, 16);
+			f->low_pc = hex_field(fields[0]);
+			f->cu_off = hex_field(fields[1]);
+			f->die_off = hex_field(fields[2]);
 			f->decl_line = atoi(fields[3]);
 			f->name = fields[4];
 			f->decl_file = fields[5];
@@ -267,7 +285,22 @@ static void load_symtab(DwKernel *k)
 				k->stext = sym.st_value;
 		}
 	}
-	vec_sort(&k->syms, cmp_sym);
+	/* a hash by name: cheaper to build on every run than a sort */
+	k->nsymhash = 1;
+	while (k->nsymhash < (size_t)k->syms.len * 2)
+		k->nsymhash <<= 1;
+	k->symhash = xalloc(k->nsymhash * sizeof *k->symhash);
+	vec_foreach(&k->syms, i) {
+		DwSym *y = vec_get(&k->syms, i);
+		size_t h = hash_bytes(0, y->name, strlen(y->name)) & (k->nsymhash - 1);
+		while (k->symhash[h]) {
+			if (str_eq(k->symhash[h]->name, y->name))
+				break;	/* the first of a name wins, as a sorted search found one */
+			h = (h + 1) & (k->nsymhash - 1);
+		}
+		if (!k->symhash[h])
+			k->symhash[h] = y;
+	}
 }
 
 int dw_kernel(Session *s, const Tok *at)
@@ -330,18 +363,12 @@ uint64_t dw_symbol(Session *s, const char *name)
 
 static uint64_t sym_address(DwKernel *k, const char *name)
 {
-	int lo = 0, hi = k->syms.len - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		DwSym *y = vec_get(&k->syms, mid);
-		int c = strcmp(y->name, name);
-		if (!c)
-			return y->addr;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
+	if (!k->nsymhash)
+		return 0;
+	size_t h = hash_bytes(0, name, strlen(name)) & (k->nsymhash - 1);
+	for (; k->symhash[h]; h = (h + 1) & (k->nsymhash - 1))
+		if (str_eq(k->symhash[h]->name, name))
+			return k->symhash[h]->addr;
 	return 0;
 }
 
@@ -350,8 +377,12 @@ void dw_text_symbols(Session *s, Vec *out)
 {
 	if (!debuginfo_path(s->kernel.release ? s->kernel.release : "") || dw_kernel(s, NULL))
 		return;
-	vec_foreach(&kern->syms, i) {
-		DwSym *y = vec_get(&kern->syms, i);
+	Vec sorted = {0};
+	vec_foreach(&kern->syms, i)
+		vec_push(&sorted, vec_get(&kern->syms, i));
+	vec_sort(&sorted, cmp_sym);
+	vec_foreach(&sorted, i) {
+		DwSym *y = vec_get(&sorted, i);
 		if (y->func)
 			vec_push(out, y->name);
 	}
@@ -410,8 +441,21 @@ void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat
 		return;
 	bool wild = strpbrk(func_pat, "*?[") != NULL;
 	uint64_t init_lo = dw_symbol(s, "__init_begin"), init_hi = dw_symbol(s, "__init_end");
-	vec_foreach(&kern->index.funcs, i) {
+	/* the index is sorted by name: only the names that start with the
+	 * pattern's literal prefix need a look */
+	size_t plen = strcspn(func_pat, "*?[\\");
+	int lo = 0, hi = kern->index.funcs.len;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (strncmp(((DwFunc *)vec_get(&kern->index.funcs, mid))->name, func_pat, plen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < kern->index.funcs.len; i++) {
 		DwFunc *f = vec_get(&kern->index.funcs, i);
+		if (strncmp(f->name, func_pat, plen) != 0)
+			break;
 		if (wild ? !wildcard_match(func_pat, f->name) : !str_eq(func_pat, f->name))
 			continue;
 		/* __init code is gone after boot */
@@ -1035,20 +1079,9 @@ static const char *chain_step(Chain *ch, Comp *c, const char *(*index_expr)(Node
 
 /* A variable named `name` visible at pc in function f (params, then the
  * innermost scope's locals). */
-static bool find_var(DwFunc *f, const char *name, Dwarf_Die *fd, Dwarf_Die *var, uint64_t pc)
+/* A parameter or top-level variable of function DIE fd. */
+static bool own_var(Dwarf_Die *fd, const char *name, Dwarf_Die *var)
 {
-	Dwarf_Die cu;
-	if (!dwarf_offdie(kern->dw, f->cu_off, &cu))
-		return false;
-	Dwarf_Die *scopes;
-	int n = dwarf_getscopes(&cu, pc, &scopes);
-	if (n > 0) {
-		int k = dwarf_getscopevar(scopes, n, name, 0, NULL, 0, 0, var);
-		free(scopes);
-		if (k >= 0)
-			return true;
-	}
-	/* fall back to the function's own children */
 	Dwarf_Die child;
 	if (dwarf_child(fd, &child) == 0) {
 		do {
@@ -1061,6 +1094,27 @@ static bool find_var(DwFunc *f, const char *name, Dwarf_Die *fd, Dwarf_Die *var,
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	return false;
+}
+
+static bool find_var(DwFunc *f, const char *name, Dwarf_Die *fd, Dwarf_Die *var, uint64_t pc)
+{
+	/* at the entry no inner block is open yet: the function's own
+	 * variables, without walking its whole compilation unit */
+	if (pc == f->low_pc && own_var(fd, name, var))
+		return true;
+	Dwarf_Die cu;
+	if (!dwarf_offdie(kern->dw, f->cu_off, &cu))
+		return false;
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes(&cu, pc, &scopes);
+	if (n > 0) {
+		int k = dwarf_getscopevar(scopes, n, name, 0, NULL, 0, 0, var);
+		free(scopes);
+		if (k >= 0)
+			return true;
+	}
+	/* fall back to the function's own children */
+	return own_var(fd, name, var);
 }
 
 static void add_names(Dwarf_Die *fd, Buf *b)

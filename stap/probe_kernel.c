@@ -90,7 +90,8 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 	if (!funcs.len) {
 		/* SystemTap's message, with the nearest function names */
 		Vec names = {0};
-		dw_function_names(s, &names);
+		if (!g_diag_quiet && !g_diag_quiet_errors)	/* said only if said at all */
+			dw_function_names(s, &names);
 		const char *sim = similar_names(name, &names);
 		pp_error(d->pp, NULL, "no match%s", *sim ? xsprintf(" (similar functions: %s",
 									sim + strlen(" (similar: ")) : "");

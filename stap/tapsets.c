@@ -307,8 +307,13 @@ void tapsets_need_global(Session *s, const char *name)
 
 void tapsets_need_alias(Session *s, const ProbePoint *pp)
 {
+	static Vec done;	/* first components already served: nothing more to load */
 	TapsetIndex *ix = tapsets_open(s);
 	PPComp *first = vec_get(&pp->comps, 0);
+	vec_foreach(&done, i)
+		if (str_eq(vec_get(&done, i), first->name))
+			return;
+	vec_push(&done, (void *)first->name);
 	vec_foreach(&ix->files, i) {
 		TFile *tf = vec_get(&ix->files, i);
 		if (tf->loaded)

@@ -126,6 +126,9 @@ bool file_exists(const char *path)
 
 bool wildcard_match(const char *pattern, const char *s)
 {
+	/* most patterns are plain names: a string compare */
+	if (!strpbrk(pattern, "*?[\\"))
+		return strcmp(pattern, s) == 0;
 	return fnmatch(pattern, s, 0) == 0;
 }
 
