@@ -21,6 +21,7 @@ int g_errors;
 int g_warnings;
 int g_diag_quiet;		/* > 0: count errors but print nothing (@defined) */
 int g_diag_quiet_errors;	/* > 0: errors counted, not printed; warnings are */
+const char *g_diag_site;	/* the check reporting: repeats are per check */
 
 static const char *last_file;		/* file named by the previous message */
 static Vec seen_msgs;			/* const char*: messages printed */
@@ -216,7 +217,8 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	if (g_diag_quiet || g_diag_quiet_errors)
 		return;
 	flush_blank();
-	if (already_said(error_shape(msg))) {
+	/* a check named by a site repeats whatever its message's names */
+	if (already_said(g_diag_site ? xsprintf("@%s", g_diag_site) : error_shape(msg))) {
 		suppressed_errors++;
 		return;
 	}

@@ -285,9 +285,12 @@ static void use_var(Var *v, Node *n, int arity)
 	}
 }
 
-static void resolve_array_ref(Scope *sc, Node *arr, int arity)
+/* site: which SystemTap check it is (its repeats are counted apart) */
+static void resolve_array_ref(Scope *sc, Node *arr, int arity, const char *site)
 {
+	g_diag_site = site;
 	Var *v = resolve_name(sc, arr, arity);
+	g_diag_site = NULL;
 	use_var(v, arr, arity);
 }
 
@@ -364,7 +367,7 @@ static void resolve_expr(Scope *sc, Node *n)
 		use_var(resolve_name(sc, n, 0), n, 0);
 		break;
 	case N_INDEX:
-		resolve_array_ref(sc, n->lhs, n->args.len);
+		resolve_array_ref(sc, n->lhs, n->args.len, "index");
 		n->var = n->lhs->var;
 		vec_foreach(&n->args, i)
 			resolve_expr(sc, vec_get(&n->args, i));
@@ -378,7 +381,7 @@ static void resolve_expr(Scope *sc, Node *n)
 			resolve_expr(sc, vec_get(&n->args, i));
 		break;
 	case N_IN:
-		resolve_array_ref(sc, n->lhs, n->args.len);
+		resolve_array_ref(sc, n->lhs, n->args.len, "index");	/* one check in SystemTap */
 		n->var = n->lhs->var;
 		vec_foreach(&n->args, i)
 			resolve_expr(sc, vec_get(&n->args, i));
@@ -571,7 +574,7 @@ static void resolve_stmt(Scope *sc, Node *n)
 			break;
 		}
 		Node *arr = fe->array->kind == N_INDEX ? fe->array->lhs : fe->array;
-		resolve_array_ref(sc, arr, fe->keys.len);
+		resolve_array_ref(sc, arr, fe->keys.len, "foreach");
 		fe->array->var = arr->var;
 		if (fe->array->kind == N_INDEX)
 			vec_foreach(&fe->array->args, i)

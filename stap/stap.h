@@ -123,6 +123,7 @@ typedef struct Tok {
 extern int g_errors;			/* errors so far in this pass */
 extern int g_diag_quiet;		/* > 0: errors are counted, not printed */
 extern int g_diag_quiet_errors;		/* > 0: the same for errors only */
+extern const char *g_diag_site;		/* set: error repeats are counted per site */
 extern int g_warnings;
 
 /* SystemTap's report layout:
