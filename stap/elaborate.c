@@ -1240,6 +1240,11 @@ static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *
 		vec_foreach(&al->alias_names, j) {
 			ProbePoint *name = vec_get(&al->alias_names, j);
 			int used = 0;
+			/* most names differ at their first letter: no full match needed */
+			const char *an = ((PPComp *)vec_get(&name->comps, 0))->name;
+			const char *un = ((PPComp *)vec_get(&pp->comps, 0))->name;
+			if (an[0] != un[0] && !strpbrk(an, "*?[{") && !strpbrk(un, "*?[{"))
+				continue;
 			if (!pp_match_prefix(pp, 0, name, 0, &used))
 				continue;
 			/* a full match, or a prefix followed by suffix components */
