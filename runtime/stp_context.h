@@ -191,8 +191,8 @@ static __always_inline void stp_overload_check(cycles_t t0, cycles_t t1)
 
 /* Inline: each caller passes a constant kind, and the probe hit path
  * (kprobes, timers, perf, tracepoints) folds to its own few branches. */
-static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*handler)(struct stp_context *),
-					     struct pt_regs *regs, int kind, void *data)
+static __always_inline void stp_probe_run_fn_p(const struct stp_probe *p, void (*handler)(struct stp_context *),
+					       struct pt_regs *regs, int kind, void *data, bool preempt_off)
 {
 	struct stp_context *c;
 #ifndef STP_NO_OVERLOAD
@@ -211,10 +211,13 @@ static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*h
 		return;
 	/* The whole hit runs with preemption disabled, an RCU read-side
 	 * section: STOP's synchronize_rcu() after it leaves RUNNING waits
-	 * for every handler that saw RUNNING, with no counting here. */
-	preempt_disable();
+	 * for every handler that saw RUNNING, with no counting here.
+	 * (kprobe handlers run so already: preempt_off.) */
+	if (!preempt_off)
+		preempt_disable();
 	if (kind == STP_PROBE_NORMAL && unlikely(!stp_session_running())) {
-		preempt_enable();
+		if (!preempt_off)
+			preempt_enable();
 		return;
 	}
 	c = this_cpu_ptr(stp_contexts);
@@ -261,7 +264,14 @@ static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*h
 out_busy:
 	barrier();
 	c->busy_n--;
-	preempt_enable();
+	if (!preempt_off)
+		preempt_enable();
+}
+
+static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*handler)(struct stp_context *),
+					     struct pt_regs *regs, int kind, void *data)
+{
+	stp_probe_run_fn_p(p, handler, regs, kind, data, false);
 }
 
 static __always_inline void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs,
