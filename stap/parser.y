@@ -627,9 +627,15 @@ static bool guru_operator(const Tok *t)
 int parser_lex(SP_STYPE *lval, ParseCtx *ctx)
 {
 	Tok *t = vec_get(ctx->toks, ctx->pos);
+	Tok *prev = ctx->last;
 	if (t->kind != T_EOF)
 		ctx->pos++;
 	ctx->last = t;
+	/* a member name may be a keyword: $head->next, $x->if */
+	if (prev && prev->code == OP_ARROW && t->kind == T_KEYWORD) {
+		lval->tok = t;
+		return IDENT;
+	}
 	lval->tok = t;
 	if (t->kind == T_EOF)
 		return SP_EOF;

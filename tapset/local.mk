@@ -67,6 +67,8 @@ dist_linuxtapset_DATA = \
 	tapset/linux/signal.stp \
 	tapset/linux/task.stp \
 	tapset/linux/dentry.stp \
+	tapset/linux/irq.stp \
+	tapset/linux/memory.stp \
 	tapset/linux/syscall_any.stp \
 	tapset/linux/kernel_args.stp \
 	tapset/linux/vfs.stp \
