@@ -32,6 +32,7 @@ int parser_lex(SP_STYPE *lval, ParseCtx *ctx);
 #include "ast.h"
 static void sp_error(ParseCtx *ctx, const char *msg);
 static bool parser_recover(ParseCtx *ctx, int lookahead);
+static void embedded_expr_denied(ParseCtx *ctx, Tok *code);
 #define sp_lex parser_lex
 }
 
@@ -377,7 +378,11 @@ primary
 	| IDENT '[' index_list ']'		{ $$ = ast_index($1, $3); }
 	| IDENT '(' args ')'			{ $$ = ast_call(ctx, $1, $3); }
 	| '(' expr ')'				{ $$ = $2; }
-	| EMBEDDED				{ $$ = ast_embedded_expr(ctx, $1); }
+	| EMBEDDED				{ if (!ctx->file->privileged) {
+							embedded_expr_denied(ctx, $1);
+							YYERROR;
+						  }
+						  $$ = ast_embedded_expr(ctx, $1); }
 	| TARGETVAR target_chain		{ $$ = ast_target($1, $2); }
 	| AT_STATOP '(' expr ')'		{ $$ = ast_statop($1, $3, NULL); }
 	| AT_STATOP '(' expr ',' expr ')'	{ $$ = ast_statop($1, $3, $5);
@@ -614,6 +619,22 @@ static bool parser_recover(ParseCtx *ctx, int lookahead)
 	while (!starts_decl(vec_get(ctx->toks, ctx->pos)))
 		ctx->pos++;
 	return false;
+}
+
+/* %{ %} as an expression without -g: SystemTap's parser rejects it, then
+ * reads the same token again as at the top level (embedded code there is
+ * refused too) and recovers at the next declaration. */
+static void embedded_expr_denied(ParseCtx *ctx, Tok *code)
+{
+	parse_error_tok(code, "embedded expression code in unprivileged script; need stap -g");
+	parse_error_tok(code, "embedded code in unprivileged script; need stap -g");
+	Tok *next = NULL;
+	for (int i = 0; i + 1 < ctx->toks->len; i++)
+		if (vec_get(ctx->toks, i) == code)
+			next = vec_get(ctx->toks, i + 1);
+	if (next && !starts_decl(next))
+		parse_error_tok(next, "expected 'probe', 'global', 'private', 'function', or '%%{'");
+	ctx->failed = true;
 }
 
 /* Operators SystemTap reserves to guru mode in user scripts. */
