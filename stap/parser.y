@@ -614,10 +614,16 @@ static bool starts_decl(const Tok *t)
 static bool parser_recover(ParseCtx *ctx, int lookahead)
 {
 	ctx->in_function = false;
-	if (lookahead != SP_EMPTY && starts_decl(ctx->last))
-		return true;
+	if (lookahead != SP_EMPTY && starts_decl(ctx->last)) {
+		if (lookahead != IDENT)
+			return true;
+		/* a keyword read as a member name after ->: SystemTap starts
+		 * again at it, as a keyword */
+		ctx->pos--;
+	}
 	while (!starts_decl(vec_get(ctx->toks, ctx->pos)))
 		ctx->pos++;
+	ctx->last = NULL;	/* the next token is read afresh */
 	return false;
 }
 
@@ -648,7 +654,7 @@ static bool guru_operator(const Tok *t)
 int parser_lex(SP_STYPE *lval, ParseCtx *ctx)
 {
 	Tok *t = vec_get(ctx->toks, ctx->pos);
-	Tok *prev = ctx->last;
+	Tok *prev = ctx->last;	/* the token the parser had before (NULL after recovery) */
 	if (t->kind != T_EOF)
 		ctx->pos++;
 	ctx->last = t;

@@ -19,13 +19,14 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-enum { MAX_EXPANSION_DEPTH = 64 };
+enum { MAX_EXPANSION_DEPTH = 64, MAX_EXPANDED_TOKENS = 1000000 };
 
 typedef struct PP {
 	Session *s;
 	SrcFile *f;
 	Vec local_macros;	/* Macro* */
 	int depth;
+	long expanded;		/* tokens made by macro calls so far */
 	bool failed;
 } PP;
 
@@ -418,7 +419,8 @@ static int do_macro_call(PP *pp, Macro *m, Vec *in, int at, int to, Vec *out)
 			return to;
 		}
 	}
-	if (++pp->depth > MAX_EXPANSION_DEPTH) {
+	/* recursion, or arguments doubling at each level, ends here */
+	if (++pp->depth > MAX_EXPANSION_DEPTH || pp->expanded > MAX_EXPANDED_TOKENS) {
 		pp_fail(pp, call, "macro expansion too deep (recursive @define?)");
 		return to;
 	}
@@ -438,6 +440,7 @@ static int do_macro_call(PP *pp, Macro *m, Vec *in, int at, int to, Vec *out)
 		vec_foreach(a, j)
 			vec_push(&body, clone_tok(vec_get(a, j), NULL));
 	}
+	pp->expanded += body.len;
 	expand(pp, &body, 0, body.len, out);
 	pp->depth--;
 	return i;

@@ -53,7 +53,7 @@ fi
 if command -v clang > /dev/null && clang -fsanitize=fuzzer,address,undefined -g -O1 "${defs[@]}" \
 	-o "$out/fuzz" "$top/stap/fuzz_parse.c" "${srcs[@]}" "${gen[@]}" -ldw -lelf 2> "$out/fuzz-build.log"; then
 	mkdir -p "$out/corpus"
-	cp "$TESTSUITE"/golden/*.stp "$TESTSUITE"/run/*.stp "$out/corpus/" 2>/dev/null
+	cp "$TESTSUITE"/golden/*.stp "$TESTSUITE"/run/*.stp "$TESTSUITE"/fuzz/*.stp "$out/corpus/" 2>/dev/null
 	if (cd "$out" && timeout 120 ./fuzz -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
 		corpus > fuzz.log 2>&1); then
 		echo "PASS: sanitize/fuzz-parser ($(grep -o 'Done [0-9]* runs' "$out/fuzz.log"))"
