@@ -191,8 +191,8 @@ static __always_inline void stp_overload_check(cycles_t t0, cycles_t t1)
 
 /* Inline: each caller passes a constant kind, and the probe hit path
  * (kprobes, timers, perf, tracepoints) folds to its own few branches. */
-static __always_inline void stp_probe_run_fn_p(const struct stp_probe *p, void (*handler)(struct stp_context *),
-					       struct pt_regs *regs, int kind, void *data, bool preempt_off)
+static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*handler)(struct stp_context *),
+					     struct pt_regs *regs, int kind, void *data, bool preempt_off)
 {
 	struct stp_context *c;
 #ifndef STP_NO_OVERLOAD
@@ -268,16 +268,10 @@ out_busy:
 		preempt_enable();
 }
 
-static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*handler)(struct stp_context *),
-					     struct pt_regs *regs, int kind, void *data)
-{
-	stp_probe_run_fn_p(p, handler, regs, kind, data, false);
-}
-
 static __always_inline void stp_probe_run_data(const struct stp_probe *p, struct pt_regs *regs,
 					       int kind, void *data)
 {
-	stp_probe_run_fn(p, p->handler, regs, kind, data);
+	stp_probe_run_fn(p, p->handler, regs, kind, data, false);
 }
 
 /* begin, end and error probes (and anything not on a hot path) */

@@ -42,7 +42,7 @@ static __always_inline int stp_kprobe_hit(struct kprobe *kp, struct pt_regs *reg
 	/* the handler sees the probed address, not the breakpoint's next byte */
 	instruction_pointer_set(regs, (unsigned long)kp->addr);
 	/* kprobe handlers run with preemption disabled */
-	stp_probe_run_fn_p(p, fn, regs, STP_PROBE_NORMAL, NULL, true);
+	stp_probe_run_fn(p, fn, regs, STP_PROBE_NORMAL, NULL, true);
 	instruction_pointer_set(regs, ip);
 	return 0;
 }

@@ -377,10 +377,7 @@ void dw_text_symbols(Session *s, Vec *out)
 {
 	if (!debuginfo_path(s->kernel.release ? s->kernel.release : "") || dw_kernel(s, NULL))
 		return;
-	Vec sorted = {0};
-	vec_foreach(&kern->syms, i)
-		vec_push(&sorted, vec_get(&kern->syms, i));
-	vec_sort(&sorted, cmp_sym);
+	Vec sorted = vec_sorted(&kern->syms, cmp_sym);
 	vec_foreach(&sorted, i) {
 		DwSym *y = vec_get(&sorted, i);
 		if (y->func)

@@ -110,6 +110,12 @@ static void find_funcs(const char *name, SrcFile *from, Vec *out)
 
 const char *similar_names(const char *name, Vec *cands)
 {
+	return similar_names_as("similar", name, cands);
+}
+
+/* " (LABEL: a, b, c)": the nearest names, or "" */
+const char *similar_names_as(const char *label, const char *name, Vec *cands)
+{
 	/* up to five candidates with the smallest edit distance */
 	const char *best[5] = {0};
 	int dist[5];
@@ -142,7 +148,7 @@ const char *similar_names(const char *name, Vec *cands)
 	if (!n)
 		return "";
 	Buf b = {0};
-	buf_puts(&b, " (similar: ");
+	buf_printf(&b, " (%s: ", label);
 	for (int k = 0; k < n; k++)
 		buf_printf(&b, "%s%s", k ? ", " : "", best[k]);
 	buf_putc(&b, ')');
@@ -183,7 +189,7 @@ static void note_global_ref(Scope *sc, Var *v)
 		v->ref_seq = ++global_ref_seq;
 }
 
-static int cmp_func_name(const void *a, const void *b)
+int func_cmp_name(const void *a, const void *b)
 {
 	return strcmp((*(Func *const *)a)->name, (*(Func *const *)b)->name);
 }
@@ -214,10 +220,7 @@ static bool names_global(const Node *n)
 
 static void order_globals(Session *s)
 {
-	Vec funcs = {0};
-	vec_foreach(&s->used_funcs, i)
-		vec_push(&funcs, vec_get(&s->used_funcs, i));
-	vec_sort(&funcs, cmp_func_name);
+	Vec funcs = vec_sorted(&s->used_funcs, func_cmp_name);
 	vec_foreach(&funcs, i) {
 		Func *f = vec_get(&funcs, i);
 		vec_foreach(&f->global_refs, k) {

@@ -196,10 +196,7 @@ void dump_elaborated(FILE *out, Session *s)
 	}
 	if (s->used_funcs.len) {
 		fputs("# functions\n", out);
-		Vec sorted = {0};
-		vec_foreach(&s->used_funcs, i)
-			vec_push(&sorted, vec_get(&s->used_funcs, i));
-		vec_sort(&sorted, by_name);
+		Vec sorted = vec_sorted(&s->used_funcs, by_name);
 		vec_foreach(&sorted, i) {
 			Func *f = vec_get(&sorted, i);
 			put_func_head(out, f);

@@ -272,11 +272,6 @@ static void prune_locals(Vec *locals)
 	}
 }
 
-static int func_name_cmp(const void *a, const void *b)
-{
-	return strcmp((*(Func *const *)a)->name, (*(Func *const *)b)->name);
-}
-
 void optimize(Session *s, void (*remark)(Session *))
 {
 	quiet = false;
@@ -285,10 +280,7 @@ void optimize(Session *s, void (*remark)(Session *))
 		elided = 0;
 		pass_assign = true;
 		/* functions in name order, as SystemTap visits them */
-		Vec funcs = {0};
-		vec_foreach(&s->used_funcs, i)
-			vec_push(&funcs, vec_get(&s->used_funcs, i));
-		vec_sort(&funcs, func_name_cmp);
+		Vec funcs = vec_sorted(&s->used_funcs, func_cmp_name);
 		vec_foreach(&funcs, i) {
 			Func *f = vec_get(&funcs, i);
 			if (f->body->kind == N_BLOCK)

@@ -92,9 +92,7 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		Vec names = {0};
 		if (!g_diag_quiet && !g_diag_quiet_errors)	/* said only if said at all */
 			dw_function_names(s, &names);
-		const char *sim = similar_names(name, &names);
-		pp_error(d->pp, NULL, "no match%s", *sim ? xsprintf(" (similar functions: %s",
-									sim + strlen(" (similar: ")) : "");
+		pp_error(d->pp, NULL, "no match%s", similar_names_as("similar functions", name, &names));
 		return true;
 	}
 	vec_sort(&funcs, cmp_debug_order);	/* SystemTap's order: the DWARF's */

@@ -57,6 +57,7 @@ typedef struct Vec {
 } Vec;
 void vec_push(Vec *v, const void *p);
 void vec_sort(Vec *v, int (*cmp)(const void *, const void *));	/* qsort of the pointers */
+Vec vec_sorted(const Vec *v, int (*cmp)(const void *, const void *));	/* a sorted copy */
 #define vec_get(v, i) ((v)->data[i])
 #define vec_foreach(v, i) for (int i = 0; i < (v)->len; i++)
 
@@ -429,6 +430,7 @@ typedef struct DProbe {
 
 int elaborate(Session *s);		/* pass 2: 0 or number of errors */
 void optimize(Session *s, void (*remark)(Session *));	/* optimize.c: eliding dead code */
+int func_cmp_name(const void *a, const void *b);	/* Func* by name: SystemTap's visiting order */
 Var *lookup_global(Session *s, const char *name, SrcFile *from);
 void elaborate_add_file(Session *s, Stapfile *f);
 void synth_global_display(Session *s, Vec *out);	/* synth.c: end probes printing unread globals */	/* a tapset file was parsed */
@@ -504,6 +506,7 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked);
 void dw_function_names(Session *s, Vec *out);
 const char *similar_names(const char *name, Vec *cands);	/* " (similar: ...)" or "" */
+const char *similar_names_as(const char *label, const char *name, Vec *cands);	/* " (LABEL: ...)" */
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
 uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
 uint64_t dw_stext(void);

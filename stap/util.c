@@ -186,6 +186,15 @@ void vec_sort(Vec *v, int (*cmp)(const void *, const void *))
 		qsort(v->data, (size_t)v->len, sizeof(void *), cmp);
 }
 
+Vec vec_sorted(const Vec *v, int (*cmp)(const void *, const void *))
+{
+	Vec out = {0};
+	vec_foreach(v, i)
+		vec_push(&out, vec_get(v, i));
+	vec_sort(&out, cmp);
+	return out;
+}
+
 static void buf_grow(Buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
