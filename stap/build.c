@@ -42,8 +42,19 @@ int build_module(Session *s)
 	if (write_kbuild(s, dir))
 		return 1;
 	const char *log = xsprintf("%s/build.log", dir);
-	char *cmd = xsprintf("make -C '%s' M='%s' modules %s > '%s' 2>&1", s->kernel.build_dir, dir,
-			     s->verbose > 1 ? "V=1" : "", log);
+	/* kbuild's compiler probes, answered once per kernel tree (see
+	 * runtime/kbuild-probes.mk); a user's own MAKEFILES is kept */
+	const char *probes_mk = xsprintf("%s/kbuild-probes.mk", runtime_dir(s));
+	const char *answers = cache_kbuild_probes(s);
+	Buf env = {0};
+	if (file_exists(probes_mk)) {
+		const char *mine = getenv("MAKEFILES");
+		buf_printf(&env, "MAKEFILES='%s%s%s' ", probes_mk, mine ? " " : "", mine ? mine : "");
+		if (answers)
+			buf_printf(&env, "CTAP_PROBE_CACHE='%s' ", answers);
+	}
+	char *cmd = xsprintf("%smake -C '%s' M='%s' modules %s > '%s' 2>&1", buf_cstr(&env), s->kernel.build_dir,
+			     dir, s->verbose > 1 ? "V=1" : "", log);
 	if (s->verbose > 2)
 		fprintf(stderr, "Running %s\n", cmd);
 	int rc = system(cmd);

@@ -239,6 +239,55 @@ void cache_store(Session *s)
 	enforce_limit();
 }
 
+/* The file of kbuild's compiler-probe answers for this kernel tree and its
+ * compiler (runtime/kbuild-probes.mk), or NULL with the cache disabled.
+ * The tree is named by its real path and configuration, the compiler by
+ * its version text from that configuration and its binary's size and time. */
+const char *cache_kbuild_probes(Session *s)
+{
+	if (s->disable_cache || !s->kernel.build_dir)
+		return NULL;
+	char *real = realpath(s->kernel.build_dir, NULL);
+	const char *tree = real ? real : s->kernel.build_dir;
+	const char *conf = xsprintf("%s/include/generated/autoconf.h", tree);
+	uint64_t h1 = hash_bytes(0, tree, strlen(tree)), h2 = hash_bytes(0x9e3779b97f4a7c15ULL, tree, strlen(tree));
+	h1 = hash_file(h1, conf);
+	h2 = hash_file(h2, conf);
+	const char *cc = kernel_config(s, "CONFIG_CC_VERSION_TEXT");
+	if (cc) {
+		char *prog = xstrdup(cc + (*cc == '"'));
+		prog[strcspn(prog, " \"")] = '\0';
+		const char *path = getenv("PATH");
+		for (const char *p = path ? path : "/usr/bin"; *p;) {
+			size_t n = strcspn(p, ":");
+			struct stat st;
+			const char *bin = xsprintf("%.*s/%s", (int)n, p, prog);
+			if (stat(bin, &st) == 0) {
+				uint64_t id[2] = { (uint64_t)st.st_size, (uint64_t)st.st_mtime };
+				h1 = hash_bytes(h1, id, sizeof id);
+				h2 = hash_bytes(h2, id, sizeof id);
+				break;
+			}
+			p += n + (p[n] == ':');
+		}
+	}
+	free(real);
+	const char *dir = xsprintf("%s/kbuild", cache_root());
+	mkdirs(dir);
+	const char *file = xsprintf("%s/probes-%016llx%016llx.mk", dir, (unsigned long long)h1, (unsigned long long)h2);
+	/* make stops at a malformed line (a write cut short): start afresh */
+	char *text = read_file(file, NULL);
+	for (char *line = text; line && *line;) {
+		char *end = strchr(line, '\n');
+		if (!end || !str_startswith(line, "ctap-probe.") || !memmem(line, end - line, " := ", 4)) {
+			unlink(file);
+			break;
+		}
+		line = end + 1;
+	}
+	return file;
+}
+
 void cache_clean(Session *s)
 {
 	char *cmd = xsprintf("rm -rf '%s'", cache_root());

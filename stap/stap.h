@@ -595,6 +595,7 @@ const char *cache_compute_key(Session *s);	/* from s->c_text and the build input
 bool cache_lookup(Session *s);		/* sets s->c_file, s->ko_file on a hit */
 void cache_store(Session *s);
 void cache_clean(Session *s);		/* --clean-cache */
+const char *cache_kbuild_probes(Session *s);	/* kbuild's compiler-probe answers, or NULL */
 const char *systemtap_dir(void);
 int run_module(Session *s);		/* pass 5 */
 

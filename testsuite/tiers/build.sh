@@ -45,5 +45,17 @@ if grep -q '^Pass 4: compiled' "$WORK/cache3.out"; then
 else
 	echo "FAIL: build/disable-cache"
 fi
+# kbuild's compiler probes are answered once per kernel tree: the first
+# build above wrote the answers, a second fresh build reads them and adds none
+answers=$(ls "$cachedir"/cache/kbuild/probes-*.mk 2>/dev/null | head -1)
+before=$( [ -n "$answers" ] && wc -l < "$answers")
+SYSTEMTAP_DIR=$cachedir "$STAP" -p4 -e 'probe begin { printf("answers\n"); exit() }' > "$WORK/cache4.out" 2>&1
+after=$( [ -n "$answers" ] && wc -l < "$answers")
+if [ -n "$answers" ] && [ "${before:-0}" -gt 10 ] && [ "$before" = "$after" ] &&
+   grep -q '^ctap-probe\..* := ' "$answers" && [ -f "$(tail -1 "$WORK/cache4.out")" ]; then
+	echo "PASS: build/kbuild-probe-answers"
+else
+	echo "FAIL: build/kbuild-probe-answers (${answers:-no answers file}: ${before:-0} then ${after:-0} lines)"
+fi
 rm -f stap_*.ko
 exit 0
