@@ -274,6 +274,8 @@ const char *cache_kbuild_probes(Session *s)
 	free(real);
 	const char *dir = xsprintf("%s/kbuild", cache_root());
 	mkdirs(dir);
+	if (access(dir, W_OK) != 0)	/* make stops when it cannot append */
+		return NULL;
 	const char *file = xsprintf("%s/probes-%016llx%016llx.mk", dir, (unsigned long long)h1, (unsigned long long)h2);
 	/* make stops at a malformed line (a write cut short): start afresh */
 	char *text = read_file(file, NULL);
