@@ -29,6 +29,8 @@
 
 typedef struct DwIndex {
 	Vec funcs;		/* DwFunc* sorted by name */
+	Vec inlines;		/* DwFunc* of functions inlined somewhere (the
+				 * abstract DIE; low_pc 0), sorted by name */
 } DwIndex;
 
 typedef struct DwKernel {
@@ -109,6 +111,7 @@ static int cmp_sym(const void *a, const void *b)
 
 typedef struct ScanCtx {
 	Vec *out;
+	Vec *inl;
 	Dwarf_Off cu_off;
 	DwKernel *k;
 } ScanCtx;
@@ -122,7 +125,13 @@ static int scan_func(Dwarf_Die *d, void *arg)
 	Dwarf_Addr lo;
 	if (!name || dwarf_hasattr(d, DW_AT_declaration))
 		return DWARF_CB_OK;
-	if (dwarf_lowpc(d, &lo) != 0) {
+	Vec *to = sc->out;
+	lo = 0;
+	if (dwarf_func_inline(d) == 1) {
+		/* the abstract instance of an inline function: its copies are
+		 * found in its CU when a probe asks for them */
+		to = sc->inl;
+	} else if (dwarf_lowpc(d, &lo) != 0) {
 		/* split functions (a .cold part) have only DW_AT_ranges: the entry
 		 * is where the symbol table puts the name, else the first range */
 		Dwarf_Addr base, start, end;
@@ -145,7 +154,7 @@ static int scan_func(Dwarf_Die *d, void *arg)
 	f->low_pc = lo;
 	f->die_off = dwarf_dieoffset(d);
 	f->cu_off = sc->cu_off;
-	vec_push(sc->out, f);
+	vec_push(to, f);
 	return DWARF_CB_OK;
 }
 
@@ -165,8 +174,8 @@ static void build_index(DwKernel *k)
 	while (dwarf_nextcu(k->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 		if (dwarf_offdie(k->dw, off + hsz, &cu)) {
-			ScanCtx sc = { &k->index.funcs, off + hsz, k };
-			int before = k->index.funcs.len;
+			ScanCtx sc = { &k->index.funcs, &k->index.inlines, off + hsz, k };
+			int before = k->index.funcs.len, ibefore = k->index.inlines.len;
 			dwarf_getfuncs(&cu, scan_func, &sc, 0);
 			Dwarf_Attribute a;
 			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
@@ -174,10 +183,15 @@ static void build_index(DwKernel *k)
 				DwFunc *f = vec_get(&k->index.funcs, i);
 				f->decl_file = relative_file(f->decl_file, comp_dir);
 			}
+			for (int i = ibefore; i < k->index.inlines.len; i++) {
+				DwFunc *f = vec_get(&k->index.inlines, i);
+				f->decl_file = relative_file(f->decl_file, comp_dir);
+			}
 		}
 		off = next;
 	}
 	vec_sort(&k->index.funcs, cmp_func);
+	vec_sort(&k->index.inlines, cmp_func);
 }
 
 /* A hex number (no prefix), as the index writes it; fast, for 60k lines. */
@@ -203,7 +217,7 @@ static bool load_index(DwKernel *k, const char *path)
 	if (!text)
 		return false;
 	char *p = text;
-	if (strncmp(p, "ctap-dwarf-index 2\n", 19) != 0)
+	if (strncmp(p, "ctap-dwarf-index 3\n", 19) != 0)
 		return false;
 	p += 19;
 	while (*p) {
@@ -212,9 +226,9 @@ static bool load_index(DwKernel *k, const char *path)
 			break;
 		*nl = '\0';
 		DwFunc *f = xalloc(sizeof *f);
-		char *fields[6];
+		char *fields[7];
 		int n = 0;
-		for (char *s = p; n < 6; n++) {
+		for (char *s = p; n < 7; n++) {
 			fields[n] = s;
 			char *tab = strchr(s, '\t');
 			if (!tab) {
@@ -224,14 +238,14 @@ static bool load_index(DwKernel *k, const char *path)
 			*tab = '\0';
 			s = tab + 1;
 		}
-		if (n == 6) {
-			f->low_pc = hex_field(fields[0]);
-			f->cu_off = hex_field(fields[1]);
-			f->die_off = hex_field(fields[2]);
-			f->decl_line = atoi(fields[3]);
-			f->name = fields[4];
-			f->decl_file = fields[5];
-			vec_push(&k->index.funcs, f);
+		if (n == 7) {	/* kind ("f" function, "i" inlined somewhere), pc, cu, die, line, name, file */
+			f->low_pc = hex_field(fields[1]);
+			f->cu_off = hex_field(fields[2]);
+			f->die_off = hex_field(fields[3]);
+			f->decl_line = atoi(fields[4]);
+			f->name = fields[5];
+			f->decl_file = fields[6];
+			vec_push(*fields[0] == 'i' ? &k->index.inlines : &k->index.funcs, f);
 		}
 		p = nl + 1;
 	}
@@ -244,12 +258,14 @@ static void save_index(DwKernel *k, const char *path)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fputs("ctap-dwarf-index 2\n", f);
-	vec_foreach(&k->index.funcs, i) {
-		DwFunc *d = vec_get(&k->index.funcs, i);
-		fprintf(f, "%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", d->low_pc, d->cu_off,
-			d->die_off, d->decl_line, d->name, d->decl_file);
-	}
+	fputs("ctap-dwarf-index 3\n", f);
+	Vec *lists[2] = { &k->index.funcs, &k->index.inlines };
+	for (int l = 0; l < 2; l++)
+		vec_foreach(lists[l], i) {
+			DwFunc *d = vec_get(lists[l], i);
+			fprintf(f, "%c\t%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", "fi"[l], d->low_pc,
+				d->cu_off, d->die_off, d->decl_line, d->name, d->decl_file);
+		}
 	if (fclose(f) == 0)
 		rename(tmp, path);
 	else
@@ -293,13 +309,11 @@ static void load_symtab(DwKernel *k)
 	vec_foreach(&k->syms, i) {
 		DwSym *y = vec_get(&k->syms, i);
 		size_t h = hash_bytes(0, y->name, strlen(y->name)) & (k->nsymhash - 1);
-		while (k->symhash[h]) {
-			if (str_eq(k->symhash[h]->name, y->name))
-				break;	/* the first of a name wins, as a sorted search found one */
+		/* every symbol of a name, in symbol-table order along the
+		 * probe sequence: a lookup finds the first first */
+		while (k->symhash[h])
 			h = (h + 1) & (k->nsymhash - 1);
-		}
-		if (!k->symhash[h])
-			k->symhash[h] = y;
+		k->symhash[h] = y;
 	}
 }
 
@@ -341,6 +355,7 @@ int dw_kernel(Session *s, const Tok *at)
 	if (!load_index(k, ipath)) {
 		double t0 = now_ms();
 		k->index.funcs = (Vec){0};
+		k->index.inlines = (Vec){0};
 		build_index(k);
 		mkdirs(dir);
 		save_index(k, ipath);
@@ -392,10 +407,22 @@ uint64_t dw_stext(void)
 
 /* Is index entry i a second definition of a name whose symbol-table
  * address belongs to another entry of the same name? */
+/* Whether a symbol called name (static functions share names) is at addr. */
+static bool sym_named_at(DwKernel *k, const char *name, uint64_t addr)
+{
+	if (!k->nsymhash)
+		return false;
+	size_t h = hash_bytes(0, name, strlen(name)) & (k->nsymhash - 1);
+	for (; k->symhash[h]; h = (h + 1) & (k->nsymhash - 1))
+		if (k->symhash[h]->addr == addr && str_eq(k->symhash[h]->name, name))
+			return true;
+	return false;
+}
+
 static bool shadowed_stub(DwFunc *f, int i)
 {
 	uint64_t a = sym_address(kern, f->name);
-	if (!a || a == f->low_pc)
+	if (!a || a == f->low_pc || sym_named_at(kern, f->name, f->low_pc))
 		return false;
 	for (int k = i - 1; k >= 0; k--) {
 		DwFunc *o = vec_get(&kern->index.funcs, k);
@@ -430,46 +457,62 @@ void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *o
 	dw_functions_blocked(s, func_pat, file_pat, out, NULL);
 }
 
+/* The first index in sorted (DwFunc* by name) whose name starts with the
+ * pattern's literal prefix of *plen characters. */
+static int name_range(Vec *sorted, const char *func_pat, size_t *plen)
+{
+	*plen = strcspn(func_pat, "*?[\\");
+	int lo = 0, hi = sorted->len;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (strncmp(((DwFunc *)vec_get(sorted, mid))->name, func_pat, *plen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool name_file_match(DwFunc *f, const char *func_pat, bool wild, const char *file_pat)
+{
+	if (wild ? !wildcard_match(func_pat, f->name) : !str_eq(func_pat, f->name))
+		return false;
+	return !file_pat || wildcard_match(file_pat, f->decl_file) ||
+	       str_endswith(f->decl_file, xsprintf("/%s", file_pat)) || str_eq(file_pat, f->decl_file);
+}
+
+/* __init code is gone after boot. */
+static bool in_init(Session *s, uint64_t pc)
+{
+	static uint64_t lo, hi;
+	if (!hi) {
+		lo = dw_symbol(s, "__init_begin");
+		hi = dw_symbol(s, "__init_end");
+	}
+	return pc >= lo && pc < hi;
+}
+
 /* As dw_functions; functions matched in sections gone after boot go to
- * *blocked (names, once each) when it is given. */
+ * *blocked (DwFunc*) when it is given. */
 void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked)
 {
 	if (!kern)
 		return;
 	bool wild = strpbrk(func_pat, "*?[") != NULL;
-	uint64_t init_lo = dw_symbol(s, "__init_begin"), init_hi = dw_symbol(s, "__init_end");
 	/* the index is sorted by name: only the names that start with the
 	 * pattern's literal prefix need a look */
-	size_t plen = strcspn(func_pat, "*?[\\");
-	int lo = 0, hi = kern->index.funcs.len;
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-		if (strncmp(((DwFunc *)vec_get(&kern->index.funcs, mid))->name, func_pat, plen) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (int i = lo; i < kern->index.funcs.len; i++) {
+	size_t plen;
+	for (int i = name_range(&kern->index.funcs, func_pat, &plen); i < kern->index.funcs.len; i++) {
 		DwFunc *f = vec_get(&kern->index.funcs, i);
 		if (strncmp(f->name, func_pat, plen) != 0)
 			break;
-		if (wild ? !wildcard_match(func_pat, f->name) : !str_eq(func_pat, f->name))
+		if (!name_file_match(f, func_pat, wild, file_pat))
 			continue;
-		/* __init code is gone after boot */
-		if (f->low_pc >= init_lo && f->low_pc < init_hi) {
-			if (blocked) {
-				bool seen = false;
-				vec_foreach(blocked, k)
-					seen = seen || str_eq(vec_get(blocked, k), f->name);
-				if (!seen)
-					vec_push(blocked, (void *)f->name);
-			}
+		if (in_init(s, f->low_pc)) {
+			if (blocked)
+				vec_push(blocked, f);
 			continue;
 		}
-		if (file_pat && !wildcard_match(file_pat, f->decl_file) &&
-		    !str_endswith(f->decl_file, xsprintf("/%s", file_pat)) &&
-		    !str_eq(file_pat, f->decl_file))
-			continue;
 		/* a weak stub (e.g. sys_ni.c's) loses to the definition the
 		 * symbol table names */
 		if (shadowed_stub(f, i))
@@ -483,6 +526,104 @@ void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat
 		}
 		if (!dup)
 			vec_push(out, f);
+	}
+}
+
+typedef struct InlineScan {
+	Vec *origins;		/* abstract DwFunc* of this CU wanted */
+	Vec *out, *blocked;
+	Session *s;
+} InlineScan;
+
+static DwFunc *wanted_origin(InlineScan *is, Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die origin;
+	if (!dwarf_attr(d, DW_AT_abstract_origin, &a) || !dwarf_formref_die(&a, &origin))
+		return NULL;
+	Dwarf_Off off = dwarf_dieoffset(&origin);
+	vec_foreach(is->origins, i) {
+		DwFunc *f = vec_get(is->origins, i);
+		if (f->die_off == off)
+			return f;
+	}
+	return NULL;
+}
+
+/* Every DW_TAG_inlined_subroutine under d whose origin is wanted, in
+ * DIE order. */
+static void scan_inlines(InlineScan *is, Dwarf_Die *d, uint64_t cu_off)
+{
+	Dwarf_Die child;
+	if (dwarf_child(d, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_inlined_subroutine) {
+			DwFunc *origin = wanted_origin(is, &child);
+			Dwarf_Addr pc;
+			if (origin && dwarf_entrypc(&child, &pc) != 0) {
+				Dwarf_Addr base, end;
+				if (dwarf_ranges(&child, 0, &base, &pc, &end) <= 0)
+					origin = NULL;
+			}
+			/* the same copy can be described twice (an inlined
+			 * function holding it, and its out-of-line instance) */
+			for (int k = 0; origin && k < is->out->len; k++) {
+				DwFunc *o = vec_get(is->out, k);
+				if (o->inlined && o->low_pc == pc && str_eq(o->name, origin->name))
+					origin = NULL;
+			}
+			if (origin) {
+				DwFunc *f = xalloc(sizeof *f);
+				*f = *origin;
+				f->low_pc = pc;
+				f->die_off = dwarf_dieoffset(&child);
+				f->cu_off = cu_off;
+				f->inlined = true;
+				vec_push(in_init(is->s, pc) ? is->blocked : is->out, f);
+			}
+		}
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block)
+			scan_inlines(is, &child, cu_off);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+void dw_inline_instances(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked)
+{
+	if (!kern)
+		return;
+	bool wild = strpbrk(func_pat, "*?[") != NULL;
+	size_t plen;
+	Vec origins = {0};
+	for (int i = name_range(&kern->index.inlines, func_pat, &plen); i < kern->index.inlines.len; i++) {
+		DwFunc *f = vec_get(&kern->index.inlines, i);
+		if (strncmp(f->name, func_pat, plen) != 0)
+			break;
+		if (name_file_match(f, func_pat, wild, file_pat))
+			vec_push(&origins, f);
+	}
+	/* one walk per compilation unit holding wanted functions */
+	Vec cus = {0};
+	vec_foreach(&origins, i) {
+		DwFunc *f = vec_get(&origins, i);
+		bool seen = false;
+		vec_foreach(&cus, k)
+			seen = seen || (uint64_t)(uintptr_t)vec_get(&cus, k) == f->cu_off;
+		if (!seen)
+			vec_push(&cus, (void *)(uintptr_t)f->cu_off);
+	}
+	Vec junk = {0};
+	vec_foreach(&cus, k) {
+		uint64_t cu_off = (uintptr_t)vec_get(&cus, k);
+		Vec mine = {0};
+		vec_foreach(&origins, i)
+			if (((DwFunc *)vec_get(&origins, i))->cu_off == cu_off)
+				vec_push(&mine, vec_get(&origins, i));
+		Dwarf_Die cu;
+		InlineScan is = { &mine, out, blocked ? blocked : &junk, s };
+		if (dwarf_offdie(kern->dw, cu_off, &cu))
+			scan_inlines(&is, &cu, cu_off);
 	}
 }
 
@@ -652,6 +793,7 @@ static DLoc cfa_expr(LocCtx *lc)
 	Dwarf_Frame *fr;
 	Dwarf_Op *ops;
 	size_t n;
+	dw_ensure_cfi();
 	if (!kern->cfi || dwarf_cfi_addrframe(kern->cfi, lc->pc, &fr) != 0 ||
 	    dwarf_frame_cfa(fr, &ops, &n) != 0) {
 		r.err = "no call frame information at this address";
@@ -668,7 +810,19 @@ static DLoc frame_base(LocCtx *lc)
 	Dwarf_Attribute a;
 	Dwarf_Op *ops;
 	size_t n;
-	if (!dwarf_attr_integrate(lc->func, DW_AT_frame_base, &a) ||
+	/* an inlined copy has the frame of the function it was inlined in
+	 * (dwarf_getscopes would give the inline's own, abstract, scopes) */
+	Dwarf_Die *func = lc->func, cu, outer;
+	if (dwarf_tag(func) == DW_TAG_inlined_subroutine && dwarf_diecu(func, &cu, NULL, NULL) &&
+	    dwarf_child(&cu, &outer) == 0) {
+		do {
+			if (dwarf_tag(&outer) == DW_TAG_subprogram && dwarf_haspc(&outer, lc->pc) > 0) {
+				func = &outer;
+				break;
+			}
+		} while (dwarf_siblingof(&outer, &outer) == 0);
+	}
+	if (!dwarf_attr_integrate(func, DW_AT_frame_base, &a) ||
 	    dwarf_getlocation_addr(&a, lc->pc, &ops, &n, 1) <= 0) {
 		r.err = "no frame base";
 		return r;
@@ -1140,7 +1294,7 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		return "function DIE not found";
 	const char *name = n->name + 1;	/* skip '$' */
 	Chain ch = {0};
-	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc, .func = &fd };
+	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc && !f->inlined, .func = &fd };
 	if (str_eq(name, "return")) {
 		if (!is_return)
 			return "$return is only available in .return probes";
@@ -1358,7 +1512,7 @@ const char *dw_pretty_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 	}
 	Buf b = {0};
 	Pretty p = { .b = &b, .depth = dollars };
-	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc, .func = &fd };
+	LocCtx lc = { .pc = pc, .at_entry = pc == f->low_pc && !f->inlined, .func = &fd };
 	const char *name = n->name;
 	if (str_eq(name, "$$return")) {
 		if (!is_return)
@@ -2045,6 +2199,7 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
 	if (!load_index(k, ipath)) {
 		k->index.funcs = (Vec){0};
+		k->index.inlines = (Vec){0};
 		build_index(k);
 		mkdirs(dir);
 		save_index(k, ipath);

@@ -328,8 +328,8 @@ static void parse_options(Session *s, int argc, char **argv)
 		}
 		case 't': s->timing = true; break;
 		case 'b': add_staprun_opt(s, "-b", NULL); break;
-		case 'l': listings++; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
-		case 'L': listings++; s->list_vars = true; s->list_mode = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'l': listings++; s->list_mode = true; s->suppress_warnings = true; s->script_text = xsprintf("probe %s {}", optarg); break;
+		case 'L': listings++; s->list_vars = true; s->list_mode = true; s->suppress_warnings = true; s->script_text = xsprintf("probe %s {}", optarg); break;
 		case 'R': s->runtime_dir = optarg; break;
 		case OPT_VM: s->vm = true; break;
 		case OPT_SKIP_BADVARS: s->skip_badvars = true; break;

@@ -21,8 +21,10 @@ typedef struct KData {
 	int64_t maxactive;	/* -1 default */
 } KData;
 
-/* kernel.function(STR)[.call|.return][.maxactive(N)] */
-static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int64_t *maxactive,
+enum { ANY_COPY, OUT_OF_LINE, INLINED };	/* which copies of a function */
+
+/* kernel.function(STR)[.call|.inline|.return][.maxactive(N)] */
+static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int *copies, int64_t *maxactive,
 			const Tok **bad)
 {
 	if (!pp_is(pp, 2, "kernel", "function"))
@@ -32,13 +34,16 @@ static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int6
 		return false;
 	*spec = f->arg->str;
 	*ret = false;
+	*copies = ANY_COPY;
 	*maxactive = -1;
 	for (int i = 2; i < pp->comps.len; i++) {
 		const PPComp *c = pp_comp(pp, i);
 		if (str_eq(c->name, "return") && !c->arg)
-			*ret = true;
+			*ret = true, *copies = OUT_OF_LINE;	/* an inlined copy has no return */
 		else if (str_eq(c->name, "call") && !c->arg)
-			;
+			*copies = OUT_OF_LINE;
+		else if (str_eq(c->name, "inline") && !c->arg)
+			*copies = INLINED;
 		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && *ret)
 			*maxactive = c->arg->num;
 		else {
@@ -49,11 +54,15 @@ static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int6
 	return true;
 }
 
+/* SystemTap's order: by compilation unit, its functions before the
+ * inlined copies, each in DIE order. */
 static int cmp_debug_order(const void *a, const void *b)
 {
 	const DwFunc *x = *(DwFunc *const *)a, *y = *(DwFunc *const *)b;
 	if (x->cu_off != y->cu_off)
 		return x->cu_off < y->cu_off ? -1 : 1;
+	if (x->inlined != y->inlined)
+		return x->inlined ? 1 : -1;
 	return x->die_off < y->die_off ? -1 : x->die_off > y->die_off;
 }
 
@@ -61,9 +70,10 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 {
 	const char *spec;
 	bool ret;
+	int copies;
 	int64_t maxactive;
 	const Tok *bad = NULL;
-	if (!parse_point(d->pp, &spec, &ret, &maxactive, &bad))
+	if (!parse_point(d->pp, &spec, &ret, &copies, &maxactive, &bad))
 		return false;
 	if (bad) {
 		pp_error(d->pp, bad, "invalid suffix for probe");
@@ -83,10 +93,40 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		}
 	}
 	Vec funcs = {0}, blocked = {0};
-	dw_functions_blocked(s, name, file, &funcs, &blocked);
+	if (copies != INLINED)
+		dw_functions_blocked(s, name, file, &funcs, &blocked);
+	if (copies != OUT_OF_LINE)
+		dw_inline_instances(s, name, file, &funcs, &blocked);
 	const Tok *kw = d->probe ? d->probe->tok : d->pp->tok;
-	vec_foreach(&blocked, i)
-		warn_tok(kw, "function %s is in blocklisted section", (char *)vec_get(&blocked, i));
+	if (ret && !funcs.len) {
+		/* SystemTap's note on the copies a .return cannot reach, when
+		 * they are all there is */
+		Vec copies_ = {0}, junk = {0};
+		dw_inline_instances(s, name, file, &copies_, &junk);
+		Buf names = {0};
+		int n = 0;
+		vec_foreach(&copies_, i) {
+			const char *iname = ((DwFunc *)vec_get(&copies_, i))->name;
+			bool said = false;
+			for (int k = 0; k < i; k++)
+				said = said || str_eq(((DwFunc *)vec_get(&copies_, k))->name, iname);
+			if (!said) {
+				buf_printf(&names, " %s", iname);
+				n++;
+			}
+		}
+		if (n)
+			warn_plain("cannot probe .return of %d inlined functions %s", n, buf_cstr(&names));
+	}
+	vec_sort(&blocked, cmp_debug_order);
+	vec_foreach(&blocked, i) {
+		const char *bname = ((DwFunc *)vec_get(&blocked, i))->name;
+		bool said = false;
+		for (int k = 0; k < i; k++)
+			said = said || str_eq(((DwFunc *)vec_get(&blocked, k))->name, bname);
+		if (!said)
+			warn_tok(kw, "function %s is in blocklisted section", bname);
+	}
 	if (!funcs.len) {
 		/* SystemTap's message, with the nearest function names */
 		Vec names = {0};
@@ -111,8 +151,11 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		c->fdata = kd;
 		c->is_return = ret;
 		c->ppfunc = f->name;
+		/* the suffix as written: .call and .inline stay in pp() */
 		c->pp_text = xsprintf("kernel.function(\"%s@%s:%d\")%s", f->name, f->decl_file, f->decl_line,
-				      ret ? ".return" : "");
+				      ret ? ".return" : copies == OUT_OF_LINE ? ".call" : copies == INLINED ? ".inline" : "");
+		if (maxactive >= 0)
+			c->pp_text = xsprintf("%s.maxactive(%" PRId64 ")", c->pp_text, maxactive);
 		vec_push(out, c);
 	}
 	return true;
@@ -248,7 +291,8 @@ void kernel_list_vars(Session *s, DProbe *d, Buf *out)
 }
 
 static const char *const kernel_patterns[] = {
-	"kernel.function(string)", "kernel.function(string).call", "kernel.function(string).return",
+	"kernel.function(string)", "kernel.function(string).call", "kernel.function(string).inline",
+	"kernel.function(string).return",
 	"kernel.function(string).return.maxactive(number)", NULL,
 };
 

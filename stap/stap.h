@@ -499,11 +499,15 @@ typedef struct DwFunc {
 	int decl_line;
 	uint64_t low_pc;		/* link-time entry address */
 	uint64_t cu_off, die_off;	/* DIE offsets in .debug_info */
+	bool inlined;			/* an inlined copy: die_off is the DW_TAG_inlined_subroutine */
 } DwFunc;
 
 int dw_kernel(Session *s, const Tok *at);	/* open the kernel's debuginfo (errors at `at`) */
 void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out);
 void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked);
+/* the inlined copies of the matching functions (DwFunc* with .inlined);
+ * those in __init code go to blocked */
+void dw_inline_instances(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked);
 void dw_function_names(Session *s, Vec *out);
 const char *similar_names(const char *name, Vec *cands);	/* " (similar: ...)" or "" */
 const char *similar_names_as(const char *label, const char *name, Vec *cands);	/* " (LABEL: ...)" */
