@@ -21,6 +21,7 @@ int g_errors;
 int g_warnings;
 int g_diag_quiet;		/* > 0: count errors but print nothing (@defined) */
 int g_diag_quiet_errors;	/* > 0: errors counted, not printed; warnings are */
+Vec *g_diag_capture;
 const char *g_diag_site;	/* the check reporting: repeats are per check */
 
 static const char *last_file;		/* file named by the previous message */
@@ -213,6 +214,13 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
+	if (g_diag_capture && !g_diag_quiet) {
+		DiagItem *d = xalloc(sizeof *d);
+		d->tok = t;
+		d->msg = msg;
+		vec_push(g_diag_capture, d);
+		return;
+	}
 	g_errors++;
 	if (g_diag_quiet || g_diag_quiet_errors)
 		return;
@@ -230,6 +238,14 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	fprintf(stderr, "semantic error: %s: %s at %s:%d:%d\n", msg, tok_describe(t),
 		file_label(t), t->loc.line, t->loc.col);
 	print_source(t, "source:", 16);
+}
+
+void diag_replay(const Vec *items)
+{
+	vec_foreach(items, i) {
+		const DiagItem *d = vec_get(items, i);
+		error_tok(d->tok, "%s", d->msg);
+	}
 }
 
 void diag_also(const Tok *t)

@@ -203,6 +203,31 @@ static int cmp_ref_seq(const void *a, const void *b)
 	return x->index - y->index;	/* unreferenced: declaration order */
 }
 
+/* The errors of target expressions still in the tree (see N_TARGET). */
+static void say_deferred(Node *n)
+{
+	if (!n)
+		return;
+	if (n->deferred_errors)
+		diag_replay(n->deferred_errors);
+	Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init, n->incr };
+	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+		say_deferred(kids[i]);
+	vec_foreach(&n->args, i)
+		say_deferred(vec_get(&n->args, i));
+	vec_foreach(&n->stmts, i)
+		say_deferred(vec_get(&n->stmts, i));
+	vec_foreach(&n->comps, i)
+		say_deferred(((Comp *)vec_get(&n->comps, i))->expr);
+	if (n->fe) {
+		vec_foreach(&n->fe->keys, i)
+			say_deferred(vec_get(&n->fe->keys, i));
+		say_deferred(n->fe->value);
+		say_deferred(n->fe->array);
+		say_deferred(n->fe->limit);
+	}
+}
+
 static bool names_global(const Node *n)
 {
 	if (!n)
@@ -508,7 +533,18 @@ static void resolve_expr(Scope *sc, Node *n)
 			error_tok(n->tok, "unresolved target-symbol expression");
 			break;
 		}
-		sc->probe->family->target(S, sc->probe, n);
+		{
+			/* a variable that cannot be read is an error only if its
+			 * expression survives optimization (an alias's unused
+			 * variable does not) */
+			Vec *errs = xalloc(sizeof *errs);
+			Vec *outer = g_diag_capture;
+			g_diag_capture = errs;
+			sc->probe->family->target(S, sc->probe, n);
+			g_diag_capture = outer;
+			if (errs->len)
+				n->deferred_errors = errs;
+		}
 		break;
 	default:
 		resolve_stmt(sc, n);
@@ -1984,6 +2020,13 @@ int elaborate(Session *s)
 		optimize(s, remark_all);
 		recompute_used_funcs(s);
 	}
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		say_deferred(d->body);
+		say_deferred(d->cond);
+	}
+	if (g_errors > errs)
+		return g_errors - errs;
 
 	if (!s->probes.len && !s->list_mode) {
 		error_tok(NULL, "no probes found");

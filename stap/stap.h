@@ -124,6 +124,14 @@ typedef struct Tok {
 extern int g_errors;			/* errors so far in this pass */
 extern int g_diag_quiet;		/* > 0: errors are counted, not printed */
 extern int g_diag_quiet_errors;		/* > 0: the same for errors only */
+/* When set, error_tok() keeps its errors here (DiagItem*) instead of
+ * counting and printing them; diag_replay() says them later. */
+typedef struct DiagItem {
+	const Tok *tok;
+	const char *msg;
+} DiagItem;
+extern Vec *g_diag_capture;
+void diag_replay(const Vec *items);
 extern const char *g_diag_site;		/* set: error repeats are counted per site */
 extern int g_warnings;
 
@@ -273,6 +281,8 @@ struct Node {
 	const char *catch_var;	/* N_TRY */
 	Tok *catch_tok;
 	void *aux;		/* pass-specific annotation (e.g. DWARF resolution) */
+	Vec *deferred_errors;	/* N_TARGET: DiagItem*, said only if the node
+				 * survives optimization (SystemTap's way) */
 };
 
 /* Constructors (ast.c). */
