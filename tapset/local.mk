@@ -76,6 +76,7 @@ dist_linuxtapset_DATA = \
 	tapset/linux/kprocess.stp \
 	tapset/linux/netdev.stp \
 	tapset/linux/inet.stp \
+	tapset/linux/socket.stp \
 	tapset/linux/tcp.stp \
 	tapset/linux/udp.stp \
 	tapset/linux/ioblock.stp \
