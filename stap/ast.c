@@ -852,6 +852,17 @@ Node *ast_call(ParseCtx *ctx, Tok *name, Vec *args)
 	return n;
 }
 
+/* &EXPR: the address of a target variable's member chain; on anything
+ * else an operator pass 2 rejects. */
+Node *ast_addr_of(Tok *amp, Node *n)
+{
+	if ((n->kind == N_TARGET || n->kind == N_CAST || n->kind == N_ATVAR) && !n->addr_of) {
+		n->addr_of = true;
+		return n;
+	}
+	return new_unary(N_UNARY, '&', amp, n);
+}
+
 Node *ast_target(Tok *name, Node *chain)
 {
 	chain->kind = N_TARGET;

@@ -43,6 +43,7 @@ Node *ast_sym(Tok *name);
 Node *ast_index(Tok *name, Vec *keys);
 Node *ast_call(ParseCtx *ctx, Tok *name, Vec *args);
 Node *ast_embedded_expr(ParseCtx *ctx, Tok *code);
+Node *ast_addr_of(Tok *amp, Node *n);		/* &$var...: marks the target, else a unary & */
 Node *ast_target(Tok *name, Node *chain);
 Node *ast_statop(Tok *op, Node *arg, Node *extra);
 Node *ast_hist(Tok *op, Node *arg, Node *lo, Node *hi, Node *step);

@@ -133,6 +133,12 @@ void dump_expr(Buf *b, const Node *n)
 		break;
 	case N_UNARY:
 		buf_puts(b, op_spelling(n->op));
+		if (n->op == '&') {	/* SystemTap's spelling of & on a non-target */
+			buf_putc(b, '(');
+			dump_expr(b, n->lhs);
+			buf_putc(b, ')');
+			break;
+		}
 		put_paren(b, n->lhs);
 		break;
 	case N_INCDEC:
@@ -178,10 +184,14 @@ void dump_expr(Buf *b, const Node *n)
 		buf_putc(b, ')');
 		break;
 	case N_TARGET:
+		if (n->addr_of)
+			buf_putc(b, '&');
 		buf_puts(b, n->name);
 		put_chain(b, n);
 		break;
 	case N_CAST:
+		if (n->addr_of)
+			buf_putc(b, '&');
 		buf_puts(b, "@cast(");
 		dump_expr(b, n->lhs);
 		buf_printf(b, ", \"%s\"", n->str);

@@ -1326,6 +1326,12 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		if (err)
 			return err;
 	}
+	if (n->addr_of) {
+		if (ch.loc.is_value)
+			return "cannot take address of object in register";
+		*code = xsprintf("(int64_t)%s", ch.loc.expr);
+		return NULL;
+	}
 	int tag = dwarf_tag(&ch.type);
 	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
 		if (ch.loc.is_value)
@@ -1701,8 +1707,14 @@ static bool find_type(const char *spec, Dwarf_Die *out)
 	return typedef_hit && dwarf_offdie(kern->dw, typedef_hit->die_off, out);
 }
 
-static const char *finish_chain(Chain *ch, const char **code)
+static const char *finish_chain(Chain *ch, const Node *n, const char **code)
 {
+	if (n->addr_of) {
+		if (ch->loc.is_value)
+			return "cannot take address of object in register";
+		*code = xsprintf("(int64_t)%s", ch->loc.expr);
+		return NULL;
+	}
 	int tag = dwarf_tag(&ch->type);
 	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type) {
 		*code = xsprintf("(int64_t)%s", ch->loc.expr);
@@ -1743,7 +1755,7 @@ const char *dw_cast_code(Session *s, Node *n, const char *ptr,
 		if (err)
 			return err;
 	}
-	return finish_chain(&ch, code);
+	return finish_chain(&ch, n, code);
 }
 
 /* @var("name[@file]")->chain: a kernel global variable. */
@@ -1787,7 +1799,7 @@ const char *dw_atvar_code(Session *s, Node *n, const char *(*index_expr)(Node *,
 		if (err)
 			return err;
 	}
-	return finish_chain(&ch, code);
+	return finish_chain(&ch, n, code);
 }
 
 /* ---- tracepoints (probe_trace.c) */

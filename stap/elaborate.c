@@ -478,6 +478,9 @@ static void resolve_expr(Scope *sc, Node *n)
 		resolve_expr(sc, n->lhs);
 		break;
 	case N_UNARY:
+		if (n->op == '&')
+			error_tok(n->tok, "the address-of operator applies to target variables only");
+		/* fall through */
 	case N_INCDEC:
 	case N_REGEX:
 	case N_REGISTER:

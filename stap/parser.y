@@ -360,6 +360,7 @@ expr
 	| '+' expr %prec UNARY			{ $$ = new_unary(N_UNARY, '+', $1, $2); }
 	| '!' expr				{ $$ = new_unary(N_UNARY, '!', $1, $2); }
 	| '~' expr				{ $$ = new_unary(N_UNARY, '~', $1, $2); }
+	| '&' expr %prec UNARY			{ $$ = ast_addr_of($1, $2); }
 	| OP_INC primary			{ $$ = ast_incdec($1, $2, false); }
 	| OP_DEC primary			{ $$ = ast_incdec($1, $2, false); }
 	| primary OP_INC			{ $$ = ast_incdec($2, $1, true); }	/* once: `x++ ++y` */
