@@ -71,6 +71,8 @@ static Var *new_local(Scope *sc, Tok *tok, const char *name)
 }
 
 /* Register a file's declarations with the session. */
+static Vec tapset_probes;	/* Probe* of tapset files loaded, not yet resolved */
+
 static void add_file(Session *s, Stapfile *f)
 {
 	vec_foreach(&f->globals, i) {
@@ -91,6 +93,11 @@ static void add_file(Session *s, Stapfile *f)
 		vec_push(&s->funcs, vec_get(&f->funcs, i));
 	vec_foreach(&f->aliases, i)
 		vec_push(&s->aliases, vec_get(&f->aliases, i));
+	/* a tapset's own probes (begin, or probes keeping its globals up to
+	 * date) come with it when the script uses it */
+	if (f->src->is_tapset)
+		vec_foreach(&f->probes, i)
+			vec_push(&tapset_probes, vec_get(&f->probes, i));
 }
 
 void elaborate_add_file(Session *s, Stapfile *f)
@@ -1984,6 +1991,7 @@ int elaborate(Session *s)
 {
 	S = s;
 	int errs = g_errors;
+	tapset_probes = (Vec){0};
 	vec_foreach(&s->user_files, k)
 		add_file(s, vec_get(&s->user_files, k));
 
@@ -1998,14 +2006,26 @@ int elaborate(Session *s)
 	}
 	if (g_errors > errs)
 		return g_errors - errs;
-	/* 2. symbols: each concrete probe gets its own copy of the locals */
-	vec_foreach(&s->probes, i) {
-		DProbe *d = vec_get(&s->probes, i);
-		Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
-		resolve_stmt(&sc, d->body);
-		sc.in_cond = true;
-		if (d->cond)
-			resolve_expr(&sc, d->cond);
+	/* 2. symbols: each concrete probe gets its own copy of the locals;
+	 * tapsets loaded for the names resolved bring their probes, whose
+	 * names may load more */
+	int resolved = 0, next_tapset_probe = 0;
+	for (;;) {
+		for (; resolved < s->probes.len; resolved++) {
+			DProbe *d = vec_get(&s->probes, resolved);
+			Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
+			resolve_stmt(&sc, d->body);
+			sc.in_cond = true;
+			if (d->cond)
+				resolve_expr(&sc, d->cond);
+		}
+		if (next_tapset_probe == tapset_probes.len)
+			break;
+		for (; next_tapset_probe < tapset_probes.len; next_tapset_probe++) {
+			Probe *p = vec_get(&tapset_probes, next_tapset_probe);
+			vec_foreach(&p->points, j)
+				resolve_point(p, vec_get(&p->points, j));
+		}
 	}
 	if (g_errors > errs)
 		return g_errors - errs;

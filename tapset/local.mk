@@ -77,6 +77,8 @@ dist_linuxtapset_DATA = \
 	tapset/linux/netdev.stp \
 	tapset/linux/inet.stp \
 	tapset/linux/socket.stp \
+	tapset/linux/proc.stp \
+	tapset/linux/target_set.stp \
 	tapset/linux/tcp.stp \
 	tapset/linux/udp.stp \
 	tapset/linux/ioblock.stp \
