@@ -52,6 +52,7 @@ typedef struct Point {
 	const char *spec;	/* "FUNC@FILE:LINE", or NULL with addr */
 	int64_t addr;		/* statement(ADDR) */
 	bool absolute, ret;
+	bool call, inl;		/* .function(...).call / .inline */
 	int64_t maxactive;
 	bool lines_missing;	/* a "no line records" error was reported */
 } Point;
@@ -92,7 +93,9 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 		else if (str_eq(c->name, "return") && !c->arg && pt->is_function)
 			pt->ret = true;
 		else if (str_eq(c->name, "call") && !c->arg && pt->is_function)
-			;
+			pt->call = true;
+		else if (str_eq(c->name, "inline") && !c->arg && pt->is_function)
+			pt->inl = true;
 		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && pt->ret)
 			pt->maxactive = c->arg->num;
 		else {
@@ -275,7 +278,13 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 		return;
 	}
 	Vec funcs = {0};
-	dw_functions(s, func, file, &funcs);
+	if (!pt->inl)
+		dw_functions(s, func, file, &funcs);
+	/* a function's inlined copies too, as kernel.function's (no .return
+	 * or .call there) */
+	Vec copies = {0}, init = {0};
+	if (pt->is_function && !pt->ret && !pt->call)
+		dw_inline_instances(s, func, file, &copies, &init);
 	Vec all = {0};
 	int hits = 0;
 	vec_foreach(&funcs, i) {
@@ -286,7 +295,13 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 		}
 		function_line_warning(d, f, &ls);
 		vec_push(out, concrete(d, pt, mod, f, f->low_pc, xsprintf("%s.function(\"%s@%s:%d\")%s",
-			 prefix(pt), f->name, f->decl_file, f->decl_line, pt->ret ? ".return" : "")));
+			 prefix(pt), f->name, f->decl_file, f->decl_line,
+			 pt->ret ? ".return" : pt->call ? ".call" : "")));
+	}
+	vec_foreach(&copies, i) {
+		DwFunc *f = vec_get(&copies, i);
+		vec_push(out, concrete(d, pt, mod, f, f->low_pc, xsprintf("%s.function(\"%s@%s:%d\")%s",
+			 prefix(pt), f->name, f->decl_file, f->decl_line, pt->inl ? ".inline" : "")));
 	}
 	if (!pt->is_function && !hits && funcs.len && (ls.kind == L_ONE || ls.kind == L_REL))
 		report_missing_line(pt, vec_get(&funcs, 0), &ls, &all);
@@ -553,6 +568,7 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 static const char *const stmt_patterns[] = {
 	"kernel.statement(string)", "kernel.statement(number)", "kernel.statement(number).absolute",
 	"module(string).function(string)", "module(string).function(string).call",
+	"module(string).function(string).inline",
 	"module(string).function(string).return",
 	"module(string).function(string).return.maxactive(number)",
 	"module(string).statement(string)", NULL,
