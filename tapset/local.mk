@@ -17,7 +17,8 @@ dist_tapset_DATA = \
 	tapset/ansi.stp \
 	tapset/units.stp \
 	tapset/cmdline.stp \
-	tapset/stopwatch.stp
+	tapset/stopwatch.stp \
+	tapset/begin.stp
 dist_man_MANS += doc/stapfuncs.3stap
 EXTRA_DIST += tapset/README \
 	testsuite/tapset/run.sh \
