@@ -14,6 +14,7 @@
  * functions that have any of these.
  */
 #include "ast.h"
+#include "parser.h"
 
 #include <string.h>
 
@@ -272,9 +273,46 @@ static void prune_locals(Vec *locals)
 	}
 }
 
+/* SystemTap's folding of logic on constants: `0 && X` is 0, `1 || X` is 1,
+ * `C ? A : B` is one branch.  What falls away is never evaluated, so
+ * neither its effects nor its errors (an @defined guard) remain. */
+static Node *fold(Node *n)
+{
+	if (!n)
+		return NULL;
+	n->lhs = fold(n->lhs);
+	n->rhs = fold(n->rhs);
+	n->cond = fold(n->cond);
+	n->then = fold(n->then);
+	n->els = fold(n->els);
+	n->init = fold(n->init);
+	n->incr = fold(n->incr);
+	vec_foreach(&n->args, i)
+		n->args.data[i] = fold(vec_get(&n->args, i));
+	vec_foreach(&n->stmts, i)
+		n->stmts.data[i] = fold(vec_get(&n->stmts, i));
+	if (n->kind == N_BINARY && (n->op == OP_AND || n->op == OP_OR) && n->lhs->kind == N_NUM &&
+	    (n->op == OP_AND) == (n->lhs->num == 0)) {
+		elided++;
+		return new_num(n->tok, n->op == OP_OR);
+	}
+	if (n->kind == N_TERNARY && n->cond->kind == N_NUM) {
+		elided++;
+		return n->cond->num ? n->lhs : n->rhs;
+	}
+	return n;
+}
+
 void optimize(Session *s, void (*remark)(Session *))
 {
 	quiet = false;
+	vec_foreach(&s->used_funcs, i) {
+		Func *f = vec_get(&s->used_funcs, i);
+		if (f->body->kind == N_BLOCK)
+			fold(f->body);
+	}
+	vec_foreach(&s->probes, i)
+		fold(((DProbe *)vec_get(&s->probes, i))->body);
 	int round = 0;
 	do {
 		elided = 0;

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wordexp.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -279,10 +280,23 @@ static int send_start(struct session *s, long target)
 	return ctl_send(s, &m.hdr);
 }
 
-/* -c: does CMD need a shell beyond "exec CMD"? */
-static bool needs_shell(const char *cmd)
+/* -c CMD, in the child: as SystemTap's stapio, CMD split into words (quotes
+ * and variables as a shell would) is executed itself, the target being
+ * the program asked for; only a command with shell syntax wordexp() will
+ * not take (;, |, &, redirections, command substitution) runs under
+ * /bin/sh -c. */
+static void child_exec(const char *cmd)
 {
-	return strpbrk(cmd, ";&|<>()$`\\\"'*?[]{}~#\n=") != NULL;
+	wordexp_t words;
+
+	if (wordexp(cmd, &words, WRDE_NOCMD | WRDE_UNDEF) == 0 && words.we_wordc > 0) {
+		execvp(words.we_wordv[0], words.we_wordv);
+		fprintf(stderr, "ERROR: cannot run %s for -c: %s\n", words.we_wordv[0], strerror(errno));
+		_exit(127);
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	fprintf(stderr, "ERROR: cannot run /bin/sh for -c: %s\n", strerror(errno));
+	_exit(127);
 }
 
 /* Fork the -c command, held on a pipe until the probes are armed. */
@@ -305,7 +319,6 @@ static int child_spawn(struct session *s, const char *cmd)
 	if (pid == 0) {
 		sigset_t none;
 		char go;
-		char *line;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -315,19 +328,7 @@ static int child_spawn(struct session *s, const char *cmd)
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);	/* the session never started */
 		close(gate[0]);
-		if (needs_shell(cmd)) {
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		} else {
-			line = malloc(strlen(cmd) + 6);
-			if (line) {
-				strcpy(line, "exec ");
-				strcat(line, cmd);
-				execl("/bin/sh", "sh", "-c", line, (char *)NULL);
-			}
-		}
-		fprintf(stderr, "ERROR: cannot run /bin/sh for -c: %s\n",
-			strerror(errno));
-		_exit(127);
+		child_exec(cmd);
 	}
 	close(gate[0]);
 	s->child = pid;

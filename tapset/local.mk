@@ -80,6 +80,7 @@ dist_linuxtapset_DATA = \
 	tapset/linux/socket.stp \
 	tapset/linux/proc.stp \
 	tapset/linux/target_set.stp \
+	tapset/linux/process.stp \
 	tapset/linux/tcp.stp \
 	tapset/linux/udp.stp \
 	tapset/linux/ioblock.stp \
