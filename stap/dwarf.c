@@ -671,6 +671,31 @@ static void type_name_buf(Dwarf_Die *t, Buf *b)
 		buf_printf(b, "enum %s", name ? name : "{...}");
 		return;
 	case DW_TAG_pointer_type:
+		if (die_type(t, &sub) && dwarf_tag(&sub) == DW_TAG_subroutine_type) {
+			/* SystemTap's spelling: "int (*) (struct file*, int)" */
+			Dwarf_Die ret, param;
+			if (die_type(&sub, &ret))
+				type_name_buf(&ret, b);
+			else
+				buf_puts(b, "void");
+			buf_puts(b, " (*) (");
+			bool first = true;
+			if (dwarf_child(&sub, &param) == 0) {
+				do {
+					Dwarf_Die pt;
+					if (dwarf_tag(&param) != DW_TAG_formal_parameter)
+						continue;
+					buf_puts(b, first ? "" : ", ");
+					first = false;
+					if (die_type(&param, &pt))
+						type_name_buf(&pt, b);
+					else
+						buf_puts(b, "void");
+				} while (dwarf_siblingof(&param, &param) == 0);
+			}
+			buf_putc(b, ')');
+			return;
+		}
 		if (die_type(t, &sub))
 			type_name_buf(&sub, b);
 		else
@@ -715,6 +740,14 @@ static const char *type_text(Dwarf_Die *var)
 }
 
 /* "$a:int $b:struct file*" for -L, parameters then locals at the entry. */
+static bool uses_entry_value(const Dwarf_Op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].atom == DW_OP_entry_value || ops[i].atom == DW_OP_GNU_entry_value)
+			return true;
+	return false;
+}
+
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out)
 {
 	Dwarf_Die fd, child;
@@ -737,17 +770,25 @@ void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out)
 		if (!name)
 			continue;
 		if (tag == DW_TAG_formal_parameter) {
-			buf_printf(out, " $%s:%s", name, type_text(&child));
+			/* SystemTap lists what has a location at the probe */
+			Dwarf_Attribute pa;
+			Dwarf_Op *pops;
+			size_t pn;
+			if (is_return || dwarf_hasattr_integrate(&child, DW_AT_const_value) ||
+			    (dwarf_attr_integrate(&child, DW_AT_location, &pa) &&
+			     dwarf_getlocation_addr(&pa, f->low_pc, &pops, &pn, 1) > 0 && !uses_entry_value(pops, pn)))
+				buf_printf(out, " $%s:%s", name, type_text(&child));
 			continue;
 		}
-		/* locals only where they have a location at the probe address */
+		/* locals only where they have a location at the probe address
+		 * that does not go back to the caller's registers */
 		Dwarf_Attribute a;
 		Dwarf_Op *ops;
 		size_t n;
 		if (tag == DW_TAG_variable && !is_return &&
 		    (dwarf_hasattr_integrate(&child, DW_AT_const_value) ||
 		     (dwarf_attr_integrate(&child, DW_AT_location, &a) &&
-		      dwarf_getlocation_addr(&a, f->low_pc, &ops, &n, 1) > 0)))
+		      dwarf_getlocation_addr(&a, f->low_pc, &ops, &n, 1) > 0 && !uses_entry_value(ops, n))))
 			buf_printf(out, " $%s:%s", name, type_text(&child));
 	} while (dwarf_siblingof(&child, &child) == 0);
 }

@@ -552,8 +552,13 @@ static void resolve_expr(Scope *sc, Node *n)
 			g_diag_capture = errs;
 			sc->probe->family->target(S, sc->probe, n);
 			g_diag_capture = outer;
-			if (errs->len)
+			if (errs->len) {
 				n->deferred_errors = errs;
+				/* typed as it would have been, for whoever still
+				 * looks (a listing, the alias variable it sets) */
+				if (n->type == TY_UNKNOWN)
+					n->type = target_is_pretty(n) ? TY_STRING : TY_LONG;
+			}
 		}
 		break;
 	default:
@@ -2043,8 +2048,11 @@ int elaborate(Session *s)
 		optimize(s, remark_all);
 		recompute_used_funcs(s);
 	}
+	/* (a listing shows the probes' variables, whatever reads would fail) */
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
+		if (s->list_mode)
+			break;
 		say_deferred(d->body);
 		say_deferred(d->cond);
 	}

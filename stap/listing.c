@@ -151,6 +151,14 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->probes, i) {
 			DProbe *d = vec_get(&s->probes, i);
 			const char *name = list_name(d);
+			/* one line per point, the first probe's (SystemTap's) */
+			bool listed = false;
+			vec_foreach(&seen, k)
+				listed = listed || str_eq(vec_get(&seen, k), name) ||
+					 (str_startswith(vec_get(&seen, k), name) &&
+					  ((const char *)vec_get(&seen, k))[strlen(name)] == ' ');
+			if (listed)
+				continue;
 			if (s->list_vars) {
 				Buf b = {0};
 				buf_puts(&b, name);

@@ -294,7 +294,10 @@ static void child_exec(const char *cmd)
 		fprintf(stderr, "ERROR: cannot run %s for -c: %s\n", words.we_wordv[0], strerror(errno));
 		_exit(127);
 	}
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	/* the arguments on the stack: resident, so that probes on execve
+	 * can read them (a string literal's page may never have been touched) */
+	char sh[] = "/bin/sh", name[] = "sh", dash_c[] = "-c";
+	execl(sh, name, dash_c, cmd, (char *)NULL);
 	fprintf(stderr, "ERROR: cannot run /bin/sh for -c: %s\n", strerror(errno));
 	_exit(127);
 }
