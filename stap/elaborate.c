@@ -17,6 +17,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 /* The body being resolved: a probe or a function. */
@@ -208,6 +209,30 @@ static int cmp_ref_seq(const void *a, const void *b)
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
 	return x->index - y->index;	/* unreferenced: declaration order */
+}
+
+/* SystemTap synthesizes a function per target variable read, named by the
+ * script file, the variable and a running count; reads with the same code
+ * share the first one's.  -p2 lists those still used (listing.c). */
+static Vec tvar_codes, tvar_names;
+static int tvar_seq;
+
+static void name_tvar_func(Scope *sc, Node *n)
+{
+	int seq = tvar_seq++;
+	vec_foreach(&tvar_codes, i)
+		if (str_eq(vec_get(&tvar_codes, i), n->tvar_code)) {
+			n->tvar_func = vec_get(&tvar_names, i);
+			return;
+		}
+	const char *path = n->tok && n->tok->loc.file ? n->tok->loc.file->name : "";
+	char *file = xstrdup(path);
+	for (char *p = file; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			*p = '_';
+	n->tvar_func = xsprintf("__private_%s__dwarf_tvar_get_%s_%d", file, n->name + 1, seq);
+	vec_push(&tvar_codes, n->tvar_code);
+	vec_push(&tvar_names, n->tvar_func);
 }
 
 /* The errors of target expressions still in the tree (see N_TARGET). */
@@ -552,6 +577,15 @@ static void resolve_expr(Scope *sc, Node *n)
 			g_diag_capture = errs;
 			sc->probe->family->target(S, sc->probe, n);
 			g_diag_capture = outer;
+			/* (in @defined the count moves, the function is dropped) */
+			if (!errs->len && n->tvar_code && g_diag_quiet)
+				tvar_seq++;
+			else if (!errs->len && n->tvar_code && !(n->tok && n->tok->loc.file &&
+								 n->tok->loc.file->is_tapset))
+				name_tvar_func(sc, n);	/* (a tapset's would be named
+							 * by where it is installed) */
+			else if (!errs->len && n->tvar_code)
+				tvar_seq++;
 			if (errs->len) {
 				n->deferred_errors = errs;
 				/* typed as it would have been, for whoever still
@@ -1997,6 +2031,8 @@ int elaborate(Session *s)
 	S = s;
 	int errs = g_errors;
 	tapset_probes = (Vec){0};
+	tvar_codes = tvar_names = (Vec){0};
+	tvar_seq = 0;
 	vec_foreach(&s->user_files, k)
 		add_file(s, vec_get(&s->user_files, k));
 

@@ -144,6 +144,36 @@ static const char *list_name(DProbe *d)
 	return xstrndup(alias, strcspn(alias, ",+= "));
 }
 
+/* The synthesized target-variable functions still read in n (once each). */
+static void collect_tvar_funcs(const Node *n, Vec *out)
+{
+	if (!n)
+		return;
+	if (n->tvar_func) {
+		bool seen = false;
+		vec_foreach(out, i)
+			seen = seen || str_eq(vec_get(out, i), n->tvar_func);
+		if (!seen)
+			vec_push(out, n->tvar_func);
+	}
+	const Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init, n->incr };
+	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+		collect_tvar_funcs(kids[i], out);
+	vec_foreach(&n->args, i)
+		collect_tvar_funcs(vec_get(&n->args, i), out);
+	vec_foreach(&n->stmts, i)
+		collect_tvar_funcs(vec_get(&n->stmts, i), out);
+	vec_foreach(&n->comps, i)
+		collect_tvar_funcs(((Comp *)vec_get(&n->comps, i))->expr, out);
+	if (n->fe) {
+		vec_foreach(&n->fe->keys, i)
+			collect_tvar_funcs(vec_get(&n->fe->keys, i), out);
+		collect_tvar_funcs(n->fe->value, out);
+		collect_tvar_funcs(n->fe->array, out);
+		collect_tvar_funcs(n->fe->limit, out);
+	}
+}
+
 void dump_elaborated(FILE *out, Session *s)
 {
 	if (s->list_mode) {
@@ -202,7 +232,14 @@ void dump_elaborated(FILE *out, Session *s)
 		vec_foreach(&s->used_globals, i)
 			put_var(out, "", vec_get(&s->used_globals, i));
 	}
-	if (s->used_funcs.len) {
+	Vec tvars = {0};
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		collect_tvar_funcs(d->body, &tvars);
+		collect_tvar_funcs(d->cond, &tvars);
+	}
+	vec_sort(&tvars, cmp_str);
+	if (s->used_funcs.len || tvars.len) {
 		fputs("# functions\n", out);
 		Vec sorted = vec_sorted(&s->used_funcs, by_name);
 		vec_foreach(&sorted, i) {
@@ -213,6 +250,9 @@ void dump_elaborated(FILE *out, Session *s)
 			else
 				put_locals(out, &f->locals);
 		}
+		/* SystemTap's functions for target variable reads come after */
+		vec_foreach(&tvars, i)
+			fprintf(out, "%s:long ()\n", (char *)vec_get(&tvars, i));
 	}
 	if (s->probes.len) {
 		fputs("# probes\n", out);

@@ -192,8 +192,11 @@ static void target_kernel(Session *s, DProbe *d, Node *n)
 		return;
 	}
 	const char *code;
-	const char *err = dw_target_code(s, kd->func, kd->func->low_pc, kd->ret && str_eq(n->name, "$return"),
+	bool is_ret_value = str_eq(n->name, "$return");
+	const char *err = dw_target_code(s, kd->func, kd->func->low_pc, kd->ret && is_ret_value,
 					 n, dummy_index, NULL, &code);
+	if (!err && (!kd->ret || is_ret_value))
+		n->tvar_code = code;
 	if (err) {
 		if (s->skip_badvars) {
 			n->type = TY_LONG;

@@ -436,6 +436,8 @@ static void target_stmt(Session *s, DProbe *d, Node *n)
 	}
 	if (err)
 		error_tok(n->tok, "%s", err);
+	else if (!target_is_pretty(n) && (!sd->ret || str_eq(n->name, "$return")))
+		n->tvar_code = xsprintf("%s:%s", sd->symbol ? sd->symbol : "", code);	/* -p2's function list */
 	n->type = target_is_pretty(n) ? TY_STRING : TY_LONG;
 }
 

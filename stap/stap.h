@@ -282,6 +282,9 @@ struct Node {
 	const char *catch_var;	/* N_TRY */
 	Tok *catch_tok;
 	void *aux;		/* pass-specific annotation (e.g. DWARF resolution) */
+	const char *tvar_code;	/* N_TARGET read at a kernel.function entry: its C */
+	const char *tvar_func;	/* ...and the function SystemTap would synthesize
+				 * for it (listed by -p2) */
 	Vec *deferred_errors;	/* N_TARGET: DiagItem*, said only if the node
 				 * survives optimization (SystemTap's way) */
 };
