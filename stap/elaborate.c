@@ -215,6 +215,7 @@ static int cmp_ref_seq(const void *a, const void *b)
  * script file, the variable and a running count; reads with the same code
  * share the first one's.  -p2 lists those still used (listing.c). */
 static Vec tvar_codes, tvar_names;
+static int entry_depth;		/* inside @entry(...) */
 static int tvar_seq;
 
 static void name_tvar_func(Scope *sc, Node *n)
@@ -507,7 +508,9 @@ static void resolve_expr(Scope *sc, Node *n)
 			error_tok(n->tok, "internal error: @entry is only valid in .return probes");
 			break;
 		}
+		entry_depth++;
 		resolve_expr(sc, n->lhs);
+		entry_depth--;
 		break;
 	case N_UNARY:
 		if (n->op == '&')
@@ -577,6 +580,16 @@ static void resolve_expr(Scope *sc, Node *n)
 			g_diag_capture = errs;
 			sc->probe->family->target(S, sc->probe, n);
 			g_diag_capture = outer;
+			/* a variable read in a .return probe is its value at the
+			 * entry: SystemTap warns the script (not its tapsets) */
+			if (!errs->len && sc->probe->is_return && !entry_depth && !g_diag_quiet &&
+			    !str_eq(n->name, "$return") && n->tok && n->tok->loc.file &&
+			    !n->tok->loc.file->is_tapset) {
+				Buf e = {0};
+				dump_expr(&e, n);
+				warn_tok(n->tok, "confusing usage, value is captured as @entry(%s) in .return probe "
+					 "[man stapprobes] RETURN PROBES", buf_cstr(&e));
+			}
 			/* (in @defined the count moves, the function is dropped) */
 			if (!errs->len && n->tvar_code && g_diag_quiet)
 				tvar_seq++;
