@@ -178,7 +178,7 @@ alt_list
 pp_comp
 	: PPWORD			{ $$ = ast_ppcomp($1, NULL); }
 	| PPWORD '(' NUMBER ')'		{ $$ = ast_ppcomp($1, new_num($3, $3->num)); }
-	| PPWORD '(' '-' NUMBER ')'	{ $$ = ast_ppcomp($1, new_num($4, -$4->num)); }
+	| PPWORD '(' '-' NUMBER ')'	{ $$ = ast_ppcomp($1, new_num($4, (int64_t)(0 - (uint64_t)$4->num))); }
 	| PPWORD '(' STRING ')'		{ $$ = ast_ppcomp($1, new_str($3, $3->text)); }
 	;
 
