@@ -30,7 +30,9 @@
 typedef struct DwIndex {
 	Vec funcs;		/* DwFunc* sorted by name */
 	Vec inlines;		/* DwFunc* of functions inlined somewhere (the
-				 * abstract DIE; low_pc 0), sorted by name */
+				 * abstract DIE; low_pc 0), sorted by name; or: */
+	const char *inl_text, *inl_end;	/* their lines in the cached index, read
+				 * only where a lookup's name prefix falls */
 } DwIndex;
 
 typedef struct DwKernel {
@@ -210,6 +212,14 @@ static uint64_t hex_field(const char *s)
 	}
 }
 
+/* The cached index: "ctap-dwarf-index 4", a line per function
+ * (pc cu die line name file, tab-separated, by name), "--inline--", then a
+ * line per inline function (name cu die line file, by name).  The inline
+ * part is large (every CU's copy of a header's inline functions) and is
+ * searched in place, not parsed. */
+static const char index_magic[] = "ctap-dwarf-index 4\n";
+static const char inline_mark[] = "--inline--\n";
+
 static bool load_index(DwKernel *k, const char *path)
 {
 	size_t len;
@@ -217,18 +227,23 @@ static bool load_index(DwKernel *k, const char *path)
 	if (!text)
 		return false;
 	char *p = text;
-	if (strncmp(p, "ctap-dwarf-index 3\n", 19) != 0)
+	if (strncmp(p, index_magic, sizeof index_magic - 1) != 0)
 		return false;
-	p += 19;
+	p += sizeof index_magic - 1;
 	while (*p) {
+		if (strncmp(p, inline_mark, sizeof inline_mark - 1) == 0) {
+			k->index.inl_text = p + sizeof inline_mark - 1;
+			k->index.inl_end = text + len;
+			break;
+		}
 		char *nl = strchr(p, '\n');
 		if (!nl)
 			break;
 		*nl = '\0';
 		DwFunc *f = xalloc(sizeof *f);
-		char *fields[7];
+		char *fields[6];
 		int n = 0;
-		for (char *s = p; n < 7; n++) {
+		for (char *s = p; n < 6; n++) {
 			fields[n] = s;
 			char *tab = strchr(s, '\t');
 			if (!tab) {
@@ -238,18 +253,18 @@ static bool load_index(DwKernel *k, const char *path)
 			*tab = '\0';
 			s = tab + 1;
 		}
-		if (n == 7) {	/* kind ("f" function, "i" inlined somewhere), pc, cu, die, line, name, file */
-			f->low_pc = hex_field(fields[1]);
-			f->cu_off = hex_field(fields[2]);
-			f->die_off = hex_field(fields[3]);
-			f->decl_line = atoi(fields[4]);
-			f->name = fields[5];
-			f->decl_file = fields[6];
-			vec_push(*fields[0] == 'i' ? &k->index.inlines : &k->index.funcs, f);
+		if (n == 6) {
+			f->low_pc = hex_field(fields[0]);
+			f->cu_off = hex_field(fields[1]);
+			f->die_off = hex_field(fields[2]);
+			f->decl_line = atoi(fields[3]);
+			f->name = fields[4];
+			f->decl_file = fields[5];
+			vec_push(&k->index.funcs, f);
 		}
 		p = nl + 1;
 	}
-	return k->index.funcs.len > 0;
+	return k->index.funcs.len > 0 && k->index.inl_text;
 }
 
 static void save_index(DwKernel *k, const char *path)
@@ -258,14 +273,18 @@ static void save_index(DwKernel *k, const char *path)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fputs("ctap-dwarf-index 3\n", f);
-	Vec *lists[2] = { &k->index.funcs, &k->index.inlines };
-	for (int l = 0; l < 2; l++)
-		vec_foreach(lists[l], i) {
-			DwFunc *d = vec_get(lists[l], i);
-			fprintf(f, "%c\t%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", "fi"[l], d->low_pc,
-				d->cu_off, d->die_off, d->decl_line, d->name, d->decl_file);
-		}
+	fputs(index_magic, f);
+	vec_foreach(&k->index.funcs, i) {
+		DwFunc *d = vec_get(&k->index.funcs, i);
+		fprintf(f, "%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\t%s\n", d->low_pc, d->cu_off,
+			d->die_off, d->decl_line, d->name, d->decl_file);
+	}
+	fputs(inline_mark, f);
+	vec_foreach(&k->index.inlines, i) {
+		DwFunc *d = vec_get(&k->index.inlines, i);
+		fprintf(f, "%s\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\n", d->name, d->cu_off, d->die_off,
+			d->decl_line, d->decl_file);
+	}
 	if (fclose(f) == 0)
 		rename(tmp, path);
 	else
@@ -589,17 +608,85 @@ static void scan_inlines(InlineScan *is, Dwarf_Die *d, uint64_t cu_off)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
+/* Compare the name at the start of an index line with the pattern's
+ * literal prefix (plen characters): <0, 0 (the prefix matches), >0. */
+static int line_prefix_cmp(const char *line, const char *pat, size_t plen)
+{
+	for (size_t i = 0; i < plen; i++) {
+		unsigned char a = line[i] == '\t' ? 0 : (unsigned char)line[i], b = (unsigned char)pat[i];
+		if (a != b)
+			return a < b ? -1 : 1;
+		if (!a)
+			return 0;
+	}
+	return 0;
+}
+
+/* The inline functions of the cached index whose names start with the
+ * pattern's literal prefix (a binary search over the sorted lines). */
+static void inline_lines(const char *func_pat, Vec *out)
+{
+	size_t plen = strcspn(func_pat, "*?[\\");
+	const char *lo = kern->index.inl_text, *hi = kern->index.inl_end;
+	while (lo < hi) {
+		const char *mid = lo + (hi - lo) / 2;
+		while (mid > lo && mid[-1] != '\n')
+			mid--;
+		const char *next = memchr(mid, '\n', (size_t)(hi - mid));
+		next = next ? next + 1 : hi;
+		if (line_prefix_cmp(mid, func_pat, plen) < 0)
+			lo = next;
+		else
+			hi = mid;
+	}
+	for (const char *p = lo; p < kern->index.inl_end && line_prefix_cmp(p, func_pat, plen) == 0;) {
+		const char *nl = memchr(p, '\n', (size_t)(kern->index.inl_end - p));
+		if (!nl)
+			break;
+		char *line = xstrndup(p, (size_t)(nl - p));
+		char *fields[5];
+		int n = 0;
+		for (char *q = line; n < 5; n++) {
+			fields[n] = q;
+			char *tab = strchr(q, '\t');
+			if (!tab) {
+				n++;
+				break;
+			}
+			*tab = '\0';
+			q = tab + 1;
+		}
+		if (n == 5) {
+			DwFunc *f = xalloc(sizeof *f);
+			f->name = fields[0];
+			f->cu_off = hex_field(fields[1]);
+			f->die_off = hex_field(fields[2]);
+			f->decl_line = atoi(fields[3]);
+			f->decl_file = fields[4];
+			vec_push(out, f);
+		}
+		p = nl + 1;
+	}
+}
+
 void dw_inline_instances(Session *s, const char *func_pat, const char *file_pat, Vec *out, Vec *blocked)
 {
 	if (!kern)
 		return;
 	bool wild = strpbrk(func_pat, "*?[") != NULL;
 	size_t plen;
-	Vec origins = {0};
-	for (int i = name_range(&kern->index.inlines, func_pat, &plen); i < kern->index.inlines.len; i++) {
-		DwFunc *f = vec_get(&kern->index.inlines, i);
-		if (strncmp(f->name, func_pat, plen) != 0)
-			break;
+	Vec origins = {0}, candidates = {0};
+	if (kern->index.inl_text)
+		inline_lines(func_pat, &candidates);
+	else
+		for (int i = name_range(&kern->index.inlines, func_pat, &plen); i < kern->index.inlines.len; i++) {
+			DwFunc *f = vec_get(&kern->index.inlines, i);
+			if (strncmp(f->name, func_pat, plen) != 0)
+				break;
+			vec_push(&candidates, f);
+		}
+	vec_foreach(&candidates, i) {
+		DwFunc *f = vec_get(&candidates, i);
 		if (name_file_match(f, func_pat, wild, file_pat))
 			vec_push(&origins, f);
 	}

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 /* The newest release under /lib/modules with a kbuild tree. */
@@ -33,24 +34,48 @@ static const char *installed_tree_release(void)
 	return best;
 }
 
+/* What linux-headers-amd64 depends on, asked of dpkg (some 30 ms): the
+ * answer is kept in the cache beside the time of dpkg's database. */
+static const char *dpkg_headers_release(void)
+{
+	struct stat st;
+	const char *memo = xsprintf("%s/cache/lab-release", systemtap_dir());
+	long long stamp = stat("/var/lib/dpkg/status", &st) == 0 ? (long long)st.st_mtime : -1;
+	char *text = read_file(memo, NULL);
+	long long was;
+	char rel[256];
+	if (text && sscanf(text, "%lld %255s", &was, rel) == 2 && was == stamp && stamp != -1)
+		return xstrdup(rel);
+	FILE *p = popen("dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null", "r");
+	if (!p)
+		return NULL;
+	char line[512] = "";
+	if (!fgets(line, sizeof line, p))
+		line[0] = '\0';
+	pclose(p);
+	const char *prefix = "linux-headers-";
+	char *h = strstr(line, prefix);
+	if (!h)
+		return NULL;
+	h += strlen(prefix);
+	const char *release = xstrndup(h, strcspn(h, " ,(\n"));
+	FILE *f = fopen(memo, "w");
+	if (f) {
+		fprintf(f, "%lld %s\n", stamp, release);
+		fclose(f);
+	}
+	return release;
+}
+
 /* The lab's kernel: what linux-headers-amd64 depends on, else the newest tree. */
 static const char *lab_release(Session *s)
 {
-	FILE *p = popen("dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null", "r");
-	if (p) {
-		char line[512] = "";
-		if (!fgets(line, sizeof line, p))
-			line[0] = '\0';
-		pclose(p);
-		const char *prefix = "linux-headers-";
-		char *h = strstr(line, prefix);
-		if (h) {
-			h += strlen(prefix);
-			size_t n = strcspn(h, " ,(\n");
-			return xstrndup(h, n);
-		}
-	}
-	return installed_tree_release();
+	static const char *release;
+	if (!release)
+		release = dpkg_headers_release();
+	if (!release)
+		release = installed_tree_release();
+	return release;
 }
 
 int kernel_resolve(Session *s, bool need_tree)
