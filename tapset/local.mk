@@ -81,6 +81,7 @@ dist_linuxtapset_DATA = \
 	tapset/linux/proc.stp \
 	tapset/linux/target_set.stp \
 	tapset/linux/process.stp \
+	tapset/linux/generic.stp \
 	tapset/linux/tcp.stp \
 	tapset/linux/udp.stp \
 	tapset/linux/ioblock.stp \
