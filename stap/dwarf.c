@@ -500,6 +500,36 @@ static bool name_file_match(DwFunc *f, const char *func_pat, bool wild, const ch
 	       str_endswith(f->decl_file, xsprintf("/%s", file_pat)) || str_eq(file_pat, f->decl_file);
 }
 
+/* Text kprobes refuse (-EINVAL): the entry, noinstr, kprobes', cpuidle
+ * and irq entry sections.  A probe there is left out without a word, so
+ * that no registration fails at run time; -l still lists them, as
+ * SystemTap's does. */
+static bool in_blacklisted_text(Session *s, uint64_t pc)
+{
+	static const char *const bounds[][2] = {
+		{ "__kprobes_text_start", "__kprobes_text_end" }, { "__entry_text_start", "__entry_text_end" },
+		{ "__noinstr_text_start", "__noinstr_text_end" }, { "__cpuidle_text_start", "__cpuidle_text_end" },
+		{ "__irqentry_text_start", "__irqentry_text_end" },
+		{ "__softirqentry_text_start", "__softirqentry_text_end" },
+	};
+	enum { N = sizeof bounds / sizeof bounds[0] };
+	static uint64_t lo[N], hi[N];
+	static bool known;
+	if (s->list_mode)
+		return false;
+	if (!known) {
+		for (int i = 0; i < N; i++) {
+			lo[i] = dw_symbol(s, bounds[i][0]);
+			hi[i] = dw_symbol(s, bounds[i][1]);
+		}
+		known = true;
+	}
+	for (int i = 0; i < N; i++)
+		if (lo[i] && pc >= lo[i] && pc < hi[i])
+			return true;
+	return false;
+}
+
 /* __init code is gone after boot. */
 static bool in_init(Session *s, uint64_t pc)
 {
@@ -532,6 +562,8 @@ void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat
 				vec_push(blocked, f);
 			continue;
 		}
+		if (blocked && in_blacklisted_text(s, f->low_pc))
+			continue;
 		/* a weak stub (e.g. sys_ni.c's) loses to the definition the
 		 * symbol table names */
 		if (shadowed_stub(f, i))
@@ -593,6 +625,8 @@ static void scan_inlines(InlineScan *is, Dwarf_Die *d, uint64_t cu_off)
 				if (o->inlined && o->low_pc == pc && str_eq(o->name, origin->name))
 					origin = NULL;
 			}
+			if (origin && in_blacklisted_text(is->s, pc))
+				origin = NULL;
 			if (origin) {
 				DwFunc *f = xalloc(sizeof *f);
 				*f = *origin;
