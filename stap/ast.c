@@ -963,6 +963,29 @@ static void clone_vec(Vec *dst, const Vec *src)
 	*dst = v;
 }
 
+void ast_visit(const Node *n, void (*fn)(const Node *, void *), void *arg)
+{
+	if (!n)
+		return;
+	fn(n, arg);
+	const Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init, n->incr };
+	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+		ast_visit(kids[i], fn, arg);
+	vec_foreach(&n->args, i)
+		ast_visit(vec_get(&n->args, i), fn, arg);
+	vec_foreach(&n->stmts, i)
+		ast_visit(vec_get(&n->stmts, i), fn, arg);
+	vec_foreach(&n->comps, i)
+		ast_visit(((Comp *)vec_get(&n->comps, i))->expr, fn, arg);
+	if (n->fe) {
+		vec_foreach(&n->fe->keys, i)
+			ast_visit(vec_get(&n->fe->keys, i), fn, arg);
+		ast_visit(n->fe->value, fn, arg);
+		ast_visit(n->fe->array, fn, arg);
+		ast_visit(n->fe->limit, fn, arg);
+	}
+}
+
 Node *ast_clone(const Node *n)
 {
 	if (!n)

@@ -220,6 +220,21 @@ static uint64_t hex_field(const char *s)
 static const char index_magic[] = "ctap-dwarf-index 4\n";
 static const char inline_mark[] = "--inline--\n";
 
+/* Cut a line at its first max-1 tabs into fields; how many there are. */
+static int split_tabs(char *line, char **fields, int max)
+{
+	int n = 0;
+	for (char *s = line; n < max; n++) {
+		fields[n] = s;
+		char *tab = strchr(s, '\t');
+		if (!tab)
+			return n + 1;
+		*tab = '\0';
+		s = tab + 1;
+	}
+	return n;
+}
+
 static bool load_index(DwKernel *k, const char *path)
 {
 	size_t len;
@@ -242,18 +257,7 @@ static bool load_index(DwKernel *k, const char *path)
 		*nl = '\0';
 		DwFunc *f = xalloc(sizeof *f);
 		char *fields[6];
-		int n = 0;
-		for (char *s = p; n < 6; n++) {
-			fields[n] = s;
-			char *tab = strchr(s, '\t');
-			if (!tab) {
-				n++;
-				break;
-			}
-			*tab = '\0';
-			s = tab + 1;
-		}
-		if (n == 6) {
+		if (split_tabs(p, fields, 6) == 6) {
 			f->low_pc = hex_field(fields[0]);
 			f->cu_off = hex_field(fields[1]);
 			f->die_off = hex_field(fields[2]);
@@ -679,18 +683,7 @@ static void inline_lines(const char *func_pat, Vec *out)
 			break;
 		char *line = xstrndup(p, (size_t)(nl - p));
 		char *fields[5];
-		int n = 0;
-		for (char *q = line; n < 5; n++) {
-			fields[n] = q;
-			char *tab = strchr(q, '\t');
-			if (!tab) {
-				n++;
-				break;
-			}
-			*tab = '\0';
-			q = tab + 1;
-		}
-		if (n == 5) {
+		if (split_tabs(line, fields, 5) == 5) {
 			DwFunc *f = xalloc(sizeof *f);
 			f->name = fields[0];
 			f->cu_off = hex_field(fields[1]);

@@ -237,28 +237,15 @@ static void name_tvar_func(Scope *sc, Node *n)
 }
 
 /* The errors of target expressions still in the tree (see N_TARGET). */
-static void say_deferred(Node *n)
+static void say_deferred_node(const Node *n, void *arg)
 {
-	if (!n)
-		return;
 	if (n->deferred_errors)
 		diag_replay(n->deferred_errors);
-	Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init, n->incr };
-	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
-		say_deferred(kids[i]);
-	vec_foreach(&n->args, i)
-		say_deferred(vec_get(&n->args, i));
-	vec_foreach(&n->stmts, i)
-		say_deferred(vec_get(&n->stmts, i));
-	vec_foreach(&n->comps, i)
-		say_deferred(((Comp *)vec_get(&n->comps, i))->expr);
-	if (n->fe) {
-		vec_foreach(&n->fe->keys, i)
-			say_deferred(vec_get(&n->fe->keys, i));
-		say_deferred(n->fe->value);
-		say_deferred(n->fe->array);
-		say_deferred(n->fe->limit);
-	}
+}
+
+static void say_deferred(const Node *n)
+{
+	ast_visit(n, say_deferred_node, NULL);
 }
 
 static bool names_global(const Node *n)

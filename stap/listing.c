@@ -144,34 +144,16 @@ static const char *list_name(DProbe *d)
 	return xstrndup(alias, strcspn(alias, ",+= "));
 }
 
-/* The synthesized target-variable functions still read in n (once each). */
-static void collect_tvar_funcs(const Node *n, Vec *out)
+/* The synthesized target-variable functions still read (once each). */
+static void collect_tvar_func(const Node *n, void *arg)
 {
-	if (!n)
+	Vec *out = arg;
+	if (!n->tvar_func)
 		return;
-	if (n->tvar_func) {
-		bool seen = false;
-		vec_foreach(out, i)
-			seen = seen || str_eq(vec_get(out, i), n->tvar_func);
-		if (!seen)
-			vec_push(out, n->tvar_func);
-	}
-	const Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init, n->incr };
-	for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
-		collect_tvar_funcs(kids[i], out);
-	vec_foreach(&n->args, i)
-		collect_tvar_funcs(vec_get(&n->args, i), out);
-	vec_foreach(&n->stmts, i)
-		collect_tvar_funcs(vec_get(&n->stmts, i), out);
-	vec_foreach(&n->comps, i)
-		collect_tvar_funcs(((Comp *)vec_get(&n->comps, i))->expr, out);
-	if (n->fe) {
-		vec_foreach(&n->fe->keys, i)
-			collect_tvar_funcs(vec_get(&n->fe->keys, i), out);
-		collect_tvar_funcs(n->fe->value, out);
-		collect_tvar_funcs(n->fe->array, out);
-		collect_tvar_funcs(n->fe->limit, out);
-	}
+	vec_foreach(out, i)
+		if (str_eq(vec_get(out, i), n->tvar_func))
+			return;
+	vec_push(out, n->tvar_func);
 }
 
 void dump_elaborated(FILE *out, Session *s)
@@ -235,8 +217,8 @@ void dump_elaborated(FILE *out, Session *s)
 	Vec tvars = {0};
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
-		collect_tvar_funcs(d->body, &tvars);
-		collect_tvar_funcs(d->cond, &tvars);
+		ast_visit(d->body, collect_tvar_func, &tvars);
+		ast_visit(d->cond, collect_tvar_func, &tvars);
 	}
 	vec_sort(&tvars, cmp_str);
 	if (s->used_funcs.len || tvars.len) {

@@ -297,6 +297,7 @@ Node *new_binary(int op, Tok *tok, Node *lhs, Node *rhs);
 Node *new_unary(NodeKind kind, int op, Tok *tok, Node *lhs);
 const char *op_spelling(int op);		/* "+", "<<<", "@count", ... */
 Node *ast_clone(const Node *n);			/* deep copy */
+void ast_visit(const Node *n, void (*fn)(const Node *, void *), void *arg);	/* every node, pre-order */
 bool node_is_expr(const Node *n);
 
 /* A variable: global, local, function parameter, foreach key. */
