@@ -16,6 +16,17 @@
  * relay code) is dropped, never interleaved.  Drops are counted in
  * stp_dropped_bytes.
  *
+ * The trace files are read with our own read() (stp_relay_read), not
+ * relay's: relay's reader looks at the writer's fields (offset, data,
+ * padding, subbufs_produced) without any ordering against a writer on
+ * another CPU that is switching sub-buffers, and now and then reads a
+ * stale sub-buffer or loses its place in the record stream.  Each CPU's
+ * writer brackets its updates with a seqcount; the reader takes a
+ * consistent view of them, copies only whole records that the writer has
+ * published, and advances subbufs_consumed only after the copy, so the
+ * writer (which never passes unconsumed sub-buffers) cannot overwrite
+ * what is being copied.
+ *
  * Control: the .ctl file (stp_module.h gives it its write side).  Messages
  * for the loader wait in a byte ring of whole messages.  Producers in any
  * context take the ring lock with irqs off; a CPU that re-enters (or an NMI
@@ -43,6 +54,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/preempt.h>
+#include <linux/seqlock.h>
 
 #include "stp_wire.h"
 #include "stp_session.h"
@@ -68,6 +80,9 @@ static bool stp_flight_recorder;		/* overwrite when full, now */
 static bool stp_flight_recorder_asked;		/* START flag: overwrite when detached */
 static atomic64_t stp_rec_seq;			/* last sequence number handed out */
 static DEFINE_PER_CPU(int, stp_write_nesting);	/* reentrancy guard */
+static DEFINE_PER_CPU(seqcount_t, stp_relay_seq);	/* writer updating buf */
+static DEFINE_MUTEX(stp_relay_read_lock);	/* one reader at a time */
+static struct file_operations stp_relay_fops;	/* relay's, with our read */
 
 static int stp_relay_subbuf_start(struct rchan_buf *buf, void *subbuf,
 				  void *prev_subbuf, size_t prev_padding)
@@ -84,8 +99,7 @@ static struct dentry *stp_relay_create_file(const char *filename,
 {
 	struct dentry *d;
 
-	d = debugfs_create_file(filename, mode, parent, buf,
-				&relay_file_operations);
+	d = debugfs_create_file(filename, mode, parent, buf, &stp_relay_fops);
 	return IS_ERR(d) ? NULL : d;
 }
 
@@ -146,22 +160,84 @@ static void __maybe_unused stp_transport_write(const char *data, size_t len)
 	buf = *this_cpu_ptr(stp_relay->buf);
 	if (unlikely(!buf))
 		goto drop;
+	raw_write_seqcount_begin(this_cpu_ptr(&stp_relay_seq));
 	if (unlikely(buf->offset + total > stp_relay->subbuf_size) &&
-	    (stp_relay_full(buf) || !relay_switch_subbuf(buf, total)))
+	    (stp_relay_full(buf) || !relay_switch_subbuf(buf, total))) {
+		raw_write_seqcount_end(this_cpu_ptr(&stp_relay_seq));
 		goto drop;
-
+	}
 	rec.len = len;
 	rec.seq = atomic64_inc_return(&stp_rec_seq);
 	memcpy(buf->data + buf->offset, &rec, sizeof(rec));
 	memcpy(buf->data + buf->offset + sizeof(rec), data, len);
-	smp_wmb();	/* a reader on another CPU sees the record before the offset */
 	buf->offset += total;
+	raw_write_seqcount_end(this_cpu_ptr(&stp_relay_seq));
 	goto out;
 drop:
 	atomic64_add(len, &stp_dropped_bytes);
 out:
 	__this_cpu_dec(stp_write_nesting);
 	local_irq_restore(flags);
+}
+
+/*
+ * stp_relay_read - read() of a trace file: whole published records, in
+ * order, never more than @count bytes.  0 when there is nothing now.
+ * Process context; the loader is the only reader.
+ */
+static ssize_t stp_relay_read(struct file *filp, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct rchan_buf *buf = filp->private_data;
+	seqcount_t *sc = per_cpu_ptr(&stp_relay_seq, buf->cpu);
+	size_t size = buf->chan->subbuf_size, nsub = buf->chan->n_subbufs;
+	ssize_t done = 0;
+
+	if (mutex_lock_interruptible(&stp_relay_read_lock))
+		return -ERESTARTSYS;
+	while ((size_t)done < count) {
+		size_t produced, consumed, end, len;
+		unsigned int seq;
+		bool skipped;
+
+		do {
+			seq = read_seqcount_begin(sc);
+			produced = buf->subbufs_produced;
+			consumed = buf->subbufs_consumed;
+			/* flight recorder: the writer lapped us; oldest first */
+			skipped = produced - consumed >= nsub;
+			if (skipped)
+				consumed = produced - nsub + 1;
+			end = consumed == produced ?
+			      min(buf->offset, size) :
+			      size - buf->padding[consumed % nsub];
+		} while (read_seqcount_retry(sc, seq));
+		if (skipped) {
+			smp_store_release(&buf->subbufs_consumed, consumed);
+			buf->bytes_consumed = 0;
+		}
+		if (buf->bytes_consumed < end) {
+			len = min(end - buf->bytes_consumed, count - done);
+			if (copy_to_user(ubuf + done, buf->start +
+					 (consumed % nsub) * size +
+					 buf->bytes_consumed, len)) {
+				if (!done)
+					done = -EFAULT;
+				break;
+			}
+			buf->bytes_consumed += len;
+			done += len;
+		}
+		if (buf->bytes_consumed < end)
+			continue;
+		if (consumed == produced)
+			break;
+		/* the sub-buffer is read: the writer may have it again */
+		buf->bytes_consumed = 0;
+		smp_store_release(&buf->subbufs_consumed, consumed + 1);
+	}
+	mutex_unlock(&stp_relay_read_lock);
+	return done;
 }
 
 /* --- control: message ring -------------------------------------------- */
@@ -452,8 +528,12 @@ static size_t stp_relay_bufsize(void)
 static int stp_transport_init(void)
 {
 	size_t bufsize = stp_relay_bufsize();
-	int rc;
+	int rc, cpu;
 
+	for_each_possible_cpu(cpu)
+		seqcount_init(per_cpu_ptr(&stp_relay_seq, cpu));
+	stp_relay_fops = relay_file_operations;
+	stp_relay_fops.read = stp_relay_read;
 	rc = stp_debugfs_root_get();
 	if (rc) {
 		pr_err("cannot use debugfs (%d): is CONFIG_DEBUG_FS on and debugfs allowed?\n",
