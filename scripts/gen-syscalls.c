@@ -683,7 +683,14 @@ static void write_table(FILE *f)
 	      "\t    stp_syscall_names[STAP_ARG_nr])\n"
 	      "\t\tstrscpy(STAP_RETVALUE, stp_syscall_names[STAP_ARG_nr], MAXSTRINGLEN);\n"
 	      "\telse\n"
-	      "\t\tsnprintf(STAP_RETVALUE, MAXSTRINGLEN, \"sys_%lld\", (long long)STAP_ARG_nr);\n%}\n", f);
+	      "\t\tsnprintf(STAP_RETVALUE, MAXSTRINGLEN, \"sys_%lld\", (long long)STAP_ARG_nr);\n%}\n"
+	      "\n/**\n * sfunction syscall_num - the number of an x86_64 system call\n"
+	      " * @name: its name, \"open\"\n *\n * -1 for a name the table does not have.\n */\n"
+	      "function syscall_num:long (name:string) %{ /* pure */ /* unprivileged */\n"
+	      "\tint i;\n\n\tSTAP_RETVALUE = -1;\n"
+	      "\tfor (i = 0; i < ARRAY_SIZE(stp_syscall_names); i++)\n"
+	      "\t\tif (stp_syscall_names[i] && strcmp(stp_syscall_names[i], STAP_ARG_name) == 0)\n"
+	      "\t\t\tSTAP_RETVALUE = i;\n%}\n", f);
 }
 
 int main(int argc, char **argv)

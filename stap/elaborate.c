@@ -389,6 +389,8 @@ static void resolve_call(Scope *sc, Node *n)
 		diag_also(f->tok);
 		return;
 	}
+	if ((pick->c_flags & FC_GURU) && !S->guru && !sc->file->is_tapset)
+		error_tok(n->tok, "function may not be used unless -g is specified");
 	n->func = pick;
 	n->overloads = same;
 	vec_foreach(&same, i)
