@@ -20,6 +20,6 @@ dist_runtime_DATA = \
 	runtime/stp_deref.h \
 	runtime/stp_kprobes.h \
 	runtime/stp_sym.h \
-	runtime/stp_tracepoints.h runtime/stp_perf.h runtime/stp_profile.h runtime/stp_procfs.h \
+	runtime/stp_tracepoints.h runtime/stp_perf.h runtime/stp_profile.h runtime/stp_procfs.h runtime/stp_netfilter.h \
 	runtime/kbuild-probes.mk
 EXTRA_DIST += runtime/README

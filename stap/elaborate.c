@@ -1915,7 +1915,8 @@ static void clear_rw(Vec *vars)
 {
 	vec_foreach(vars, i) {
 		Var *v = vec_get(vars, i);
-		v->read = v->written = v->updated = false;
+		v->read = v->written = v->pinned;
+		v->updated = false;
 	}
 }
 

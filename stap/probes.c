@@ -19,7 +19,7 @@ const Family *const families[] = {
 	&family_timer,
 	&family_kernel,
 	&family_kprobe,
-	&family_trace, &family_perf, &family_profile, &family_procfs,
+	&family_trace, &family_perf, &family_profile, &family_procfs, &family_netfilter,
 	&family_stmt,
 	NULL,
 };

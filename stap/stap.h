@@ -318,6 +318,7 @@ struct Var {
 	bool wrap;		/* `%`: overwrite oldest when full */
 	bool read, written;	/* seen read / written anywhere */
 	bool updated;		/* ++, --, += ...: a read for elision of locals */
+	bool pinned;		/* a family's local: read and written, never elided */
 	bool in_defined;	/* named inside @defined(): read, for warnings */
 	unsigned stat_ops;	/* 1 << STAT_* components used */
 	Vec hist;		/* Node* N_HIST uses (for buckets) */
@@ -493,7 +494,7 @@ struct Family {
 extern const Family *const families[];
 extern const Family family_begin, family_end, family_error, family_never, family_timer;
 extern const Family family_kernel, family_kprobe;
-extern const Family family_trace, family_perf, family_profile, family_procfs;
+extern const Family family_trace, family_perf, family_profile, family_procfs, family_netfilter;
 extern const Family family_stmt;	/* probe_stmt.c: kernel.statement, module(...) */
 void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
 void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
