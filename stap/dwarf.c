@@ -1895,6 +1895,20 @@ const char *dw_cast_code(Session *s, Node *n, const char *ptr,
 	ch.loc.expr = xsprintf("((uint64_t)%s)", ptr);
 	vec_foreach(&n->comps, i) {
 		Comp *c = vec_get(&n->comps, i);
+		if (i == 0 && (c->kind == COMP_INDEX || (c->kind == COMP_EXPR_INDEX && index_expr))) {
+			/* @cast(p, "T")[k]: the k-th T from p, as if p pointed to T */
+			const char *idx = c->kind == COMP_INDEX ? xsprintf("%lld", (long long)c->index)
+								: index_expr(c->expr, arg);
+			Dwarf_Word size = 8;
+			if (dwarf_tag(&ch.type) != DW_TAG_pointer_type) {
+				complete_type(&ch.type);
+				if (dwarf_aggregate_size(&ch.type, &size) != 0)
+					return "cannot index an object of unknown size";
+			}
+			ch.loc.expr = xsprintf("(%s + (uint64_t)(%s) * %llu)", ch.loc.expr, idx,
+					       (unsigned long long)size);
+			continue;
+		}
 		if (c->kind == COMP_PRETTY) {
 			Buf b = {0};
 			Pretty p = { .b = &b, .depth = (int)strlen(c->name) };
