@@ -3,12 +3,12 @@
  * /proc/systemtap/MODULE/.
  *
  * The translator emits a table of struct stp_procfs_file, one per path,
- * with its read and/or write probe.  Included right after stp_runtime.h
+ * with its read probe and/or write probes.  Included right after stp_runtime.h
  * (the handlers call the $value helpers below).
  *
  * Reading from offset 0 runs the read probe on a buffer of the open file
  * (bufsize bytes, MAXSTRINGLEN by default); the reader gets what the
- * probe left in $value.  Each write() runs the write probe once with up
+ * probe left in $value.  Each write() runs the write probes once with up
  * to MAXSTRINGLEN - 1 of the bytes written as $value.  The handlers run
  * in the reader's or writer's process context, with the buffer as the
  * context's probe data.
@@ -39,7 +39,8 @@ struct stp_procfs_file {
 	umode_t mode;
 	size_t bufsize;			/* read buffer, 0: STP_PROCFS_BUFSIZE */
 	const struct stp_probe *read;
-	const struct stp_probe *write;
+	const struct stp_probe *const *writes;	/* write probes, in script order */
+	int nwrites;
 	struct stp_procfs_buf wbuf;	/* write data, under wlock */
 	struct mutex wlock;
 };
@@ -137,8 +138,9 @@ static ssize_t stp_procfs_write(struct file *file, const char __user *ubuf, size
 {
 	struct stp_procfs_file *f = pde_data(file_inode(file));
 	size_t n = min_t(size_t, count, f->wbuf.cap);
+	int i;
 
-	if (!f->write)
+	if (!f->nwrites)
 		return -EINVAL;
 	mutex_lock(&f->wlock);
 	if (copy_from_user(f->wbuf.buf, ubuf, n)) {
@@ -147,7 +149,8 @@ static ssize_t stp_procfs_write(struct file *file, const char __user *ubuf, size
 	}
 	f->wbuf.buf[n] = '\0';
 	f->wbuf.len = n;
-	stp_probe_run_data(f->write, NULL, STP_PROBE_NORMAL, &f->wbuf);
+	for (i = 0; i < f->nwrites; i++)
+		stp_probe_run_data(f->writes[i], NULL, STP_PROBE_NORMAL, &f->wbuf);
 	mutex_unlock(&f->wlock);
 	*ppos += n;
 	return n;
@@ -211,7 +214,7 @@ static int stp_procfs_register(struct stp_procfs_file *files, int n)
 		char rel[256];
 
 		mutex_init(&f->wlock);
-		if (f->write) {
+		if (f->nwrites) {
 			f->wbuf.cap = MAXSTRINGLEN - 1;
 			f->wbuf.buf = kvzalloc(MAXSTRINGLEN, GFP_KERNEL);
 			if (!f->wbuf.buf)

@@ -279,15 +279,22 @@ static void order_globals(Session *s)
 		((Var *)vec_get(&s->globals, i))->index = i;
 }
 
+/* Private names are those of the file the code was written in: an alias
+ * body from a tapset sees its file's privates inside the user's probe. */
+static SrcFile *code_file(Scope *sc, const Node *n)
+{
+	return n->tok && n->tok->loc.file ? n->tok->loc.file : sc->file;
+}
+
 static Var *resolve_name(Scope *sc, Node *n, int arity)
 {
 	Var *v = lookup_local(sc, n->name);
 	if (v)
 		return v;	/* a local used as an array: use_var reports the arity */
-	v = lookup_global(S, n->name, sc->file);
+	v = lookup_global(S, n->name, code_file(sc, n));
 	if (!v) {
 		tapsets_need_global(S, n->name);
-		v = lookup_global(S, n->name, sc->file);
+		v = lookup_global(S, n->name, code_file(sc, n));
 	}
 	if (v) {
 		note_global_ref(sc, v);
@@ -352,10 +359,10 @@ static void resolve_call(Scope *sc, Node *n)
 	vec_foreach(&n->args, i)
 		resolve_expr(sc, vec_get(&n->args, i));
 	Vec cands = {0};
-	find_funcs(n->name, sc->file, &cands);
+	find_funcs(n->name, code_file(sc, n), &cands);
 	if (!cands.len) {
 		tapsets_need_function(S, n->name);
-		find_funcs(n->name, sc->file, &cands);
+		find_funcs(n->name, code_file(sc, n), &cands);
 	}
 	if (!cands.len) {
 		Vec *names = tapsets_function_names(S);

@@ -34,9 +34,11 @@ static const char *check_path(const char *path)
 	return NULL;
 }
 
-/* SystemTap allows one read and one write probe per file. */
+/* SystemTap allows one read probe per file (and any write probes). */
 static bool claim_path(const char *path, bool write)
 {
+	if (write)
+		return true;
 	static Vec claimed;	/* "r:path" / "w:path" */
 	const char *key = xsprintf("%c:%s", write ? 'w' : 'r', path);
 	vec_foreach(&claimed, i)
@@ -169,18 +171,37 @@ static void emit_procfs(Session *s, Buf *out, Vec *probes)
 		if (!seen)
 			vec_push(&paths, (void *)pd->path);
 	}
+	/* each file's write probes */
+	vec_foreach(&paths, k) {
+		const char *path = vec_get(&paths, k);
+		bool any = false;
+		vec_foreach(probes, i) {
+			DProbe *d = vec_get(probes, i);
+			PData *pd = d->fdata;
+			if (!pd->write || !str_eq(pd->path, path))
+				continue;
+			if (!any)
+				buf_printf(out, "static const struct stp_probe *const stp_procfs_w%d[] = {", k);
+			buf_printf(out, "%s &stp_probes[%d]", any ? "," : "", d->index);
+			any = true;
+		}
+		if (any)
+			buf_puts(out, " };\n");
+	}
 	buf_puts(out, "static struct stp_procfs_file stp_procfs_files[] = {\n");
 	vec_foreach(&paths, k) {
 		const char *path = vec_get(&paths, k);
-		int rd = -1, wr = -1;
+		int rd = -1, wr = -1, nwr = 0;
 		int64_t maxsize = 0, umask = 0;
 		vec_foreach(probes, i) {
 			DProbe *d = vec_get(probes, i);
 			PData *pd = d->fdata;
 			if (!str_eq(pd->path, path))
 				continue;
-			if (pd->write)
+			if (pd->write) {
 				wr = d->index;
+				nwr++;
+			}
 			else {
 				rd = d->index;
 				maxsize = pd->maxsize;
@@ -192,7 +213,7 @@ static void emit_procfs(Session *s, Buf *out, Vec *probes)
 		if (rd >= 0)
 			buf_printf(out, ", .read = &stp_probes[%d]", rd);
 		if (wr >= 0)
-			buf_printf(out, ", .write = &stp_probes[%d]", wr);
+			buf_printf(out, ", .writes = stp_procfs_w%d, .nwrites = %d", k, nwr);
 		buf_puts(out, " },\n");
 	}
 	buf_puts(out, "};\n\n"

@@ -47,7 +47,7 @@
 #include "staprun.h"
 
 #define TICK_MS		100	/* relay polling period */
-#define MAX_POLLFDS	(5 + 4096)
+#define MAX_POLLFDS	(6 + 4096)
 
 /* The stapio thread: writes the commands it is given to .ctl, in order. */
 struct ctl_writer {
@@ -84,6 +84,7 @@ struct session {
 	struct session_result *res;
 	struct stp_msg_status status;	/* from STOPPED */
 	struct timespec deadline;	/* -T */
+	int stdin_proc;			/* the script's procfs __stdin, or -1 */
 };
 
 static sigset_t handled_signals(void)
@@ -416,12 +417,46 @@ static void on_status(struct session *s, const void *buf, size_t n,
 	(void)s;
 }
 
+/*
+ * input.char/input.line scripts have a procfs file __stdin: our standard
+ * input goes there, one byte per write (one probe hit per character), as
+ * SystemTap's loader does.  Not with -c, whose command has the input.
+ */
+static void stdin_open(struct session *s)
+{
+	char path[4200];
+
+	if (opt.command || s->stdin_proc >= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/systemtap/%s/__stdin", s->name);
+	s->stdin_proc = open(path, O_WRONLY | O_CLOEXEC);
+	if (s->stdin_proc >= 0)
+		verbose(2, "standard input goes to %s", path);
+}
+
+static void stdin_forward(struct session *s)
+{
+	char buf[4096];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	for (ssize_t i = 0; i < n; i++)
+		if (write(s->stdin_proc, buf + i, 1) < 0 && errno != EINTR)
+			break;
+	if (n <= 0) {			/* end of input: no more to forward */
+		close(s->stdin_proc);
+		s->stdin_proc = -1;
+	}
+}
+
 static void on_started(struct session *s, const struct stp_msg_status *st)
 {
 	if (st->status == 0) {
 		verbose(1, "module %s started", s->name);
 		s->started = true;
 		child_release(s);
+		stdin_open(s);
 		return;
 	}
 	s->stop_wanted = true;
@@ -526,7 +561,7 @@ static long ms_until(const struct timespec *t)
 static void session_step(struct session *s)
 {
 	struct pollfd pfd[MAX_POLLFDS];
-	int n = 0, pid_slot = -1, timeout = TICK_MS, rc;
+	int n = 0, pid_slot = -1, stdin_slot = -1, timeout = TICK_MS, rc;
 
 	pfd[n++] = (struct pollfd){ .fd = s->ctl, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
@@ -534,6 +569,10 @@ static void session_step(struct session *s)
 	if (s->pidfd >= 0) {
 		pid_slot = n;
 		pfd[n++] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
+	}
+	if (s->stdin_proc >= 0 && !s->stop_wanted) {
+		stdin_slot = n;
+		pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	}
 	n += relay_fill_pollfds(s->rs, pfd + n, MAX_POLLFDS - n);
 	if (opt.timeout_s && !s->stop_wanted) {
@@ -563,6 +602,8 @@ static void session_step(struct session *s)
 		s->pidfd = -1;
 		s->stop_wanted = true;
 	}
+	if (stdin_slot >= 0 && (pfd[stdin_slot].revents & (POLLIN | POLLHUP | POLLERR)))
+		stdin_forward(s);
 	/* an attached loader reads only once the module stopped overwriting */
 	if (s->mode == SESSION_ATTACH && !s->started && !s->stopped)
 		return;
@@ -649,6 +690,8 @@ static void session_close(struct session *s)
 	}
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+	if (s->stdin_proc >= 0)
+		close(s->stdin_proc);
 	if (s->sfd >= 0)
 		close(s->sfd);
 	relay_close_all(s->rs);
@@ -668,7 +711,7 @@ int session_run(const char *name, const char *debugfs, enum session_mode mode,
 {
 	struct session s = {
 		.name = name, .mode = mode, .ctl = -1, .sfd = -1, .pidfd = -1,
-		.child_gate = -1, .res = res,
+		.child_gate = -1, .res = res, .stdin_proc = -1,
 		.w = { .cmd = { -1, -1 }, .done = { -1, -1 } },
 	};
 	sigset_t set = handled_signals();
