@@ -315,12 +315,35 @@ PPComp *ast_ppcomp(Tok *word, Node *arg)
 }
 
 /* comps: Vec of alternatives (Vec of PPComp); returns the cross product. */
-Vec *ast_pp(Vec *comps, int flags, Node *cond)
+/* comps: one Vec of alternative PPComp per part; an alternative's own
+ * '?'/'!' (c->flags) is allowed in the last part only, and not together
+ * with flags after the whole point. */
+Vec *ast_pp(ParseCtx *ctx, Vec *comps, int flags, Node *cond)
 {
 	Vec *out = ast_vec(NULL, NULL);
 	int total = 1;
-	vec_foreach(comps, i)
-		total *= ((Vec *)vec_get(comps, i))->len;
+	bool alt_flags = false;
+	vec_foreach(comps, i) {
+		Vec *alts = vec_get(comps, i);
+		total *= alts->len;
+		vec_foreach(alts, k) {
+			PPComp *c = vec_get(alts, k);
+			if (!c->flags)
+				continue;
+			if (i != comps->len - 1) {
+				PPComp *first = vec_get((Vec *)vec_get(comps, 0), 0);
+				parse_error_at(first->tok, "'?', '!' or condition must only be specified in suffix");
+				ctx->failed = true;
+				return out;
+			}
+			alt_flags = true;
+		}
+	}
+	if (alt_flags && flags) {
+		parse_error_tok(ctx->flag_tok, "'?' or '!' respecified");
+		ctx->failed = true;
+		return out;
+	}
 	for (int k = 0; k < total; k++) {
 		ProbePoint *pp = xalloc(sizeof *pp);
 		int rest = k;
@@ -332,8 +355,9 @@ Vec *ast_pp(Vec *comps, int flags, Node *cond)
 		}
 		for (int i = picks.len - 1; i >= 0; i--)
 			vec_push(&pp->comps, vec_get(&picks, i));
-		pp->optional = flags & 1;
-		pp->sufficient = flags & 2;
+		int f = flags | ((PPComp *)vec_get(&pp->comps, pp->comps.len - 1))->flags;
+		pp->optional = f & 1;
+		pp->sufficient = f & 2;
 		pp->cond = cond;
 		pp->tok = ((PPComp *)vec_get(&pp->comps, 0))->tok;
 		vec_push(out, pp);

@@ -10,7 +10,7 @@ Vec *ast_vec_cat(Vec *a, Vec *b);
 
 void ast_probe(ParseCtx *ctx, Tok *kw, Vec *points, Vec *alias_names, Node *body);
 Vec *ast_alias_names(ParseCtx *ctx, Vec *names, Vec *points, Tok *op);
-Vec *ast_pp(Vec *comps, int flags, Node *cond);
+Vec *ast_pp(ParseCtx *ctx, Vec *comps, int flags, Node *cond);
 PPComp *ast_ppcomp(Tok *word, Node *arg);
 
 void ast_globals(ParseCtx *ctx, Vec *vars, bool is_private);

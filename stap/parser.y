@@ -22,6 +22,7 @@ struct ParseCtx {
 	bool in_function;	/* `return` allowed */
 	bool failed;
 	bool quiet_error;	/* the next syntax error is already reported */
+	Tok *flag_tok;		/* the last '?'/'!' of a probe point */
 };
 int parser_lex(SP_STYPE *lval, ParseCtx *ctx);
 }
@@ -78,7 +79,7 @@ static void embedded_expr_denied(ParseCtx *ctx, Tok *code);
 %type <node> index_item if_stmt
 %type <vec> pp args arglist index_list pp_list pp_comps alt_list params param_list
 %type <vec> fe_keylist global_list alias_chain
-%type <ppc> pp_comp
+%type <ppc> pp_comp alt_item
 %type <ival> opt_type pp_flags
 %type <tok> fe_sortdir
 %type <fe> fe_head fe_tail
@@ -150,16 +151,16 @@ pp_list
 	;
 
 pp
-	: pp_comps pp_flags		{ $$ = ast_pp($1, $2, NULL); }
-	| pp_comps pp_flags K_IF '(' expr ')'	{ $$ = ast_pp($1, $2, $5); }
+	: pp_comps pp_flags		{ $$ = ast_pp(ctx, $1, $2, NULL); }
+	| pp_comps pp_flags K_IF '(' expr ')'	{ $$ = ast_pp(ctx, $1, $2, $5); }
 	;
 
 pp_flags
 	: %empty			{ $$ = 0; }
-	| '?'				{ $$ = 1; }
-	| '!'				{ $$ = 2; }
-	| '?' '!'			{ $$ = 3; }
-	| '!' '?'			{ $$ = 3; }
+	| '?'				{ $$ = 1; ctx->flag_tok = $1; }
+	| '!'				{ $$ = 2; ctx->flag_tok = $1; }
+	| '?' '!'			{ $$ = 3; ctx->flag_tok = $1; }
+	| '!' '?'			{ $$ = 3; ctx->flag_tok = $1; }
 	;
 
 /* Each element is a Vec of alternative PPComp (one unless {a,b} was used). */
@@ -170,9 +171,14 @@ pp_comps
 	| pp_comps '.' ALT_OPEN alt_list ALT_CLOSE	{ $$ = ast_vec($1, $4); }
 	;
 
+/* an alternative may carry its own '?'/'!' (only in the point's last part) */
 alt_list
-	: pp_comp			{ $$ = ast_vec(NULL, $1); }
-	| alt_list ',' pp_comp		{ $$ = ast_vec($1, $3); }
+	: alt_item			{ $$ = ast_vec(NULL, $1); }
+	| alt_list ',' alt_item		{ $$ = ast_vec($1, $3); }
+	;
+
+alt_item
+	: pp_comp pp_flags		{ $$ = $1; $$->flags = $2; }
 	;
 
 pp_comp

@@ -365,6 +365,7 @@ typedef struct PPComp {
 	const char *name;	/* may contain * ** wildcards, or {a,b} already expanded */
 	Node *arg;		/* N_NUM / N_STR / NULL */
 	Tok *tok;
+	int flags;		/* an alternative's own ?/! (1 optional, 2 sufficient) */
 } PPComp;
 
 struct ProbePoint {
