@@ -175,7 +175,7 @@ static int out_name(const struct relay_set *rs, const struct outfile *o,
 	n = snprintf(buf, size, "%s", base);
 	if (o->cpu >= 0 && n < size)
 		n += snprintf(buf + n, size - n, "_cpu%d", o->cpu);
-	if (rs->size_limit && n < size)
+	if ((rs->size_limit || o->fnum) && n < size)	/* -S, or switched */
 		n += snprintf(buf + n, size - n, ".%d", o->fnum);
 	if (n >= size) {
 		error("-o %s: the output file name is too long", rs->pattern);
@@ -301,6 +301,32 @@ int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk,
 		if (out_init(rs, &rs->s[i].out, rs->s[i].cpu))
 			return -1;
 	return 0;
+}
+
+/*
+ * relay_switch_files - the script's switch_file(): what has been read so
+ * far goes to the current file(s), the rest to the next (FILE.1, FILE.2,
+ * ... or with -S the next number).  Nothing to do when writing to stdout.
+ */
+int relay_switch_files(struct relay_set *rs)
+{
+	int i, rc = 0;
+
+	if (!rs || !rs->pattern)
+		return 0;
+	relay_pump(rs, false);
+	for (i = -1; i < (rs->bulk ? rs->n : 0); i++) {
+		struct outfile *o = i < 0 ? &rs->out : &rs->s[i].out;
+
+		if (i < 0 && rs->bulk)
+			continue;
+		if (out_close(o))
+			rc = -EIO;
+		o->fnum++;
+		if (out_open(rs, o))
+			rc = -EIO;
+	}
+	return rc;
 }
 
 int relay_fill_pollfds(struct relay_set *rs, struct pollfd *pfd, int max)

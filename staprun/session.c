@@ -97,6 +97,7 @@ static sigset_t handled_signals(void)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR2);
 	return set;
 }
 
@@ -394,6 +395,12 @@ static void handle_signals(struct session *s)
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			reap_children(s);
+			break;
+		case SIGUSR2:		/* switch_file(): the next output file */
+			if (relay_switch_files(s->rs)) {
+				s->output_broken = true;
+				s->stop_wanted = true;
+			}
 			break;
 		case SIGQUIT:
 			if (s->mode != SESSION_DELETE && s->started && !s->stop_sent)

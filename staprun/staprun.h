@@ -85,6 +85,7 @@ int relay_set_outputs(struct relay_set *rs, const char *outfile, bool bulk,
 		      unsigned int size_mb, int max_files);
 int relay_fill_pollfds(struct relay_set *rs, struct pollfd *pfd, int max);
 int relay_pump(struct relay_set *rs, bool final);	/* 0, or -errno on output */
+int relay_switch_files(struct relay_set *rs);	/* SIGUSR2: the next -o file */
 void relay_close_all(struct relay_set *rs);
 uint64_t relay_lost_records(const struct relay_set *rs);
 
