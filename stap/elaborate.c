@@ -812,7 +812,7 @@ static Type expect(Node *n, Type want)
  * function argument): SystemTap says "invalid operator" first. */
 static bool is_operator(const Node *n)
 {
-	return n->kind == N_BINARY || n->kind == N_UNARY || n->kind == N_INCDEC;
+	return n->kind == N_BINARY || n->kind == N_UNARY || n->kind == N_INCDEC || n->folded;
 }
 
 static Type expect_arg(Node *n, Type want)
@@ -1526,6 +1526,18 @@ static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *bo
 	}
 }
 
+static int resolve_point(Probe *decl, ProbePoint *pp);
+
+/* A probe's points in order; one marked `!` that resolves ends the list. */
+static void resolve_points(Probe *p)
+{
+	vec_foreach(&p->points, j) {
+		ProbePoint *pp = vec_get(&p->points, j);
+		if (resolve_point(p, pp) && pp->sufficient)
+			break;
+	}
+}
+
 /* A probe's points as written, with their conditions (-p2 comments). */
 const char *probe_points_text(const Probe *decl)
 {
@@ -1543,7 +1555,8 @@ const char *probe_points_text(const Probe *decl)
 	return xstrdup(buf_cstr(&b));
 }
 
-static void resolve_point(Probe *decl, ProbePoint *pp)
+/* Resolve one of a probe's points; the number of probes it made. */
+static int resolve_point(Probe *decl, ProbePoint *pp)
 {
 	int found = 0;
 	int errs = g_errors;
@@ -1552,11 +1565,11 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 	alias_matched = false;
 	derive(decl, pp, pp, decl->body, pp->cond, &chain, 0, &found);
 	if (found || pp->optional || pp->sufficient || g_errors > errs)
-		return;
+		return found;
 	error_tok(pp->tok, "while resolving probe point");
 	if (alias_matched) {	/* an alias whose targets all went away */
 		error_tok(NULL, "no match");
-		return;
+		return 0;
 	}
 	Vec names = {0};
 	vec_foreach(&S->aliases, i) {
@@ -1575,6 +1588,7 @@ static void resolve_point(Probe *decl, ProbePoint *pp)
 	}
 	PPComp *first = vec_get(&pp->comps, 0);
 	error_tok(pp->tok, "probe point mismatch%s", similar_names(first->name, &names));
+	return 0;
 }
 
 /* ================================================================ checks */
@@ -2051,8 +2065,7 @@ int elaborate(Session *s)
 		Stapfile *uf = vec_get(&s->user_files, k);
 		vec_foreach(&uf->probes, i) {
 			Probe *p = vec_get(&uf->probes, i);
-			vec_foreach(&p->points, j)
-				resolve_point(p, vec_get(&p->points, j));
+			resolve_points(p);
 		}
 	}
 	if (g_errors > errs)
@@ -2074,8 +2087,7 @@ int elaborate(Session *s)
 			break;
 		for (; next_tapset_probe < tapset_probes.len; next_tapset_probe++) {
 			Probe *p = vec_get(&tapset_probes, next_tapset_probe);
-			vec_foreach(&p->points, j)
-				resolve_point(p, vec_get(&p->points, j));
+			resolve_points(p);
 		}
 	}
 	if (g_errors > errs)

@@ -16,6 +16,7 @@
 #include "ast.h"
 #include "parser.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static bool func_effects(Func *f);
@@ -273,9 +274,56 @@ static void prune_locals(Vec *locals)
 	}
 }
 
-/* SystemTap's folding of logic on constants: `0 && X` is 0, `1 || X` is 1,
- * `C ? A : B` is one branch.  What falls away is never evaluated, so
- * neither its effects nor its errors (an @defined guard) remain. */
+/* A unary or binary operator on number literals, computed as the module
+ * would (wrapping arithmetic, shifts by count & 63); false to leave it
+ * (division by zero stays a run-time error). */
+static bool fold_arith(const Node *n, int64_t *out)
+{
+	if (n->kind == N_UNARY && n->lhs && n->lhs->kind == N_NUM) {
+		int64_t a = n->lhs->num;
+		switch (n->op) {
+		case '!': *out = !a; return true;
+		case '-': *out = (int64_t)(0 - (uint64_t)a); return true;
+		case '~': *out = ~a; return true;
+		case '+': *out = a; return true;
+		}
+		return false;
+	}
+	if (n->kind != N_BINARY || !n->lhs || !n->rhs || n->lhs->kind != N_NUM || n->rhs->kind != N_NUM)
+		return false;
+	int64_t a = n->lhs->num, b = n->rhs->num;
+	switch (n->op) {
+	case '+': *out = (int64_t)((uint64_t)a + (uint64_t)b); return true;
+	case '-': *out = (int64_t)((uint64_t)a - (uint64_t)b); return true;
+	case '*': *out = (int64_t)((uint64_t)a * (uint64_t)b); return true;
+	case '&': *out = a & b; return true;
+	case '|': *out = a | b; return true;
+	case '^': *out = a ^ b; return true;
+	case OP_SHL: *out = (int64_t)((uint64_t)a << (b & 63)); return true;
+	case OP_SHR: *out = a >> (b & 63); return true;
+	/* not >>>: SystemTap cannot fold it (elaborate.c reports that) */
+	case '/':
+	case '%':
+		if (b == 0 || (a == INT64_MIN && b == -1))
+			return false;
+		*out = n->op == '/' ? a / b : a % b;
+		return true;
+	case '<': *out = a < b; return true;
+	case '>': *out = a > b; return true;
+	case OP_LE: *out = a <= b; return true;
+	case OP_GE: *out = a >= b; return true;
+	case OP_EQ: *out = a == b; return true;
+	case OP_NE: *out = a != b; return true;
+	case OP_AND: *out = a && b; return true;
+	case OP_OR: *out = a || b; return true;
+	}
+	return false;
+}
+
+/* SystemTap's folding of constants: operators on number literals, `0 && X`
+ * is 0, `1 || X` is 1, `C ? A : B` is one branch.  What falls away is
+ * never evaluated, so neither its effects nor its errors (an @defined
+ * guard) remain. */
 static Node *fold(Node *n)
 {
 	if (!n)
@@ -299,6 +347,13 @@ static Node *fold(Node *n)
 	if (n->kind == N_TERNARY && n->cond->kind == N_NUM) {
 		elided++;
 		return n->cond->num ? n->lhs : n->rhs;
+	}
+	int64_t v;
+	if (fold_arith(n, &v)) {
+		elided++;
+		Node *k = new_num(n->tok, v);
+		k->folded = true;
+		return k;
 	}
 	return n;
 }

@@ -275,6 +275,7 @@ struct Node {
 	Foreach *fe;
 	bool is_post;		/* N_INCDEC */
 	bool addr_of;		/* N_TARGET, N_CAST, N_ATVAR: &...: the address, not the value */
+	bool folded;		/* N_NUM: an operator on literals, folded (still "an operator" to errors) */
 	Var *var;		/* N_SYM, N_INDEX (through lhs), catch variable */
 	Func *func;		/* N_CALL: the first candidate */
 	Vec overloads;		/* N_CALL: all candidates of this arity, in order (`next`) */
