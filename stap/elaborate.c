@@ -231,7 +231,8 @@ static void name_tvar_func(Scope *sc, Node *n)
 	for (char *p = file; *p; p++)
 		if (!isalnum((unsigned char)*p))
 			*p = '_';
-	n->tvar_func = xsprintf("__private_%s__dwarf_tvar_get_%s_%d", file, n->name + 1, seq);
+	n->tvar_func = xsprintf("__private_%s__%s_tvar_get_%s_%d", file, n->tvar_tp ? "tracepoint" : "dwarf",
+				n->name + 1, seq);
 	vec_push(&tvar_codes, n->tvar_code);
 	vec_push(&tvar_names, n->tvar_func);
 }
@@ -1314,7 +1315,8 @@ static const char *alias_text(Probe *alias)
 	}
 	vec_foreach(&alias->points, i) {
 		ProbePoint *p = vec_get(&alias->points, i);
-		buf_printf(&b, "%s%s", i ? ", " : "", pp_string(p));
+		buf_printf(&b, "%s%s%s%s", i ? ", " : "", pp_string(p), p->optional ? "?" : "",
+			   p->sufficient ? "!" : "");
 		if (p->cond) {
 			Buf cb = {0};
 			dump_expr(&cb, p->cond);

@@ -10,7 +10,8 @@
  * $in->name... read through the kernel's DWARF, as @cast would), and under
  * -g $verdict, which the hook returns (NF_ACCEPT unless set).  SystemTap
  * keeps each in a probe local `__nf_NAME`, which -p2 and -L list: so do
- * we (the handler reads the hook's arguments directly).
+ * we, in name order as it does (the handler reads the hook's arguments
+ * directly).
  */
 #include "ast.h"
 
@@ -186,29 +187,6 @@ static int var_index(const char *name)
 	return -1;
 }
 
-/* -p2/-L: SystemTap's local for the variable, the __nf_ ones first, by name. */
-static void note_local(DProbe *d, Node *n)
-{
-	const char *name = xsprintf("__nf_%s", n->name + 1);
-	int at = 0;
-	vec_foreach(&d->locals, i) {
-		Var *v = vec_get(&d->locals, i);
-		if (str_eq(v->name, name))
-			return;
-		if (str_startswith(v->name, "__nf_") && strcmp(v->name, name) < 0)
-			at = i + 1;
-	}
-	Var *v = xalloc(sizeof *v);
-	v->name = name;
-	v->tok = n->tok;
-	v->type = TY_LONG;
-	v->read = v->written = v->pinned = true;
-	vec_push(&d->locals, v);
-	for (int i = d->locals.len - 1; i > at; i--)
-		d->locals.data[i] = d->locals.data[i - 1];
-	d->locals.data[at] = v;
-}
-
 /* $skb->len: the chain as @cast(value, "sk_buff", "kernel")->len. */
 static const char *chain_code(Session *s, Node *n, int i, const char *(*index_expr)(Node *, void *),
 			      void *arg, const char **code)
@@ -236,7 +214,7 @@ static void target_netfilter(Session *s, DProbe *d, Node *n)
 		error_tok(n->tok, "write to netfilter verdict requires guru mode; need stap -g");
 		return;
 	}
-	note_local(d, n);
+	family_note_local(d, xsprintf("__nf_%s", n->name + 1), n->tok, "__nf_");
 	n->type = TY_LONG;
 	if (!n->comps.len)
 		return;

@@ -209,6 +209,13 @@ static void target_trace(Session *s, DProbe *d, Node *n)
 		error_tok(n->tok, "%s", err);
 		return;
 	}
+	/* -p2 lists SystemTap's local per argument, and its function per
+	 * member chain read */
+	family_note_local(d, xsprintf("__tracepoint_arg_%s", n->name + 1), n->tok, NULL);
+	if (!is_pretty(n) && n->comps.len) {
+		n->tvar_code = code;
+		n->tvar_tp = true;
+	}
 	n->type = is_pretty(n) ? TY_STRING : TY_LONG;
 }
 

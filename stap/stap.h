@@ -286,6 +286,8 @@ struct Node {
 	const char *tvar_code;	/* N_TARGET read at a kernel.function entry: its C */
 	const char *tvar_func;	/* ...and the function SystemTap would synthesize
 				 * for it (listed by -p2) */
+	bool tvar_tp;		/* ...a tracepoint argument's member chain
+				 * (__tracepoint_tvar_get_..., taking a pointer) */
 	Vec *deferred_errors;	/* N_TARGET: DiagItem*, said only if the node
 				 * survives optimization (SystemTap's way) */
 };
@@ -320,6 +322,7 @@ struct Var {
 	bool read, written;	/* seen read / written anywhere */
 	bool updated;		/* ++, --, += ...: a read for elision of locals */
 	bool pinned;		/* a family's local: read and written, never elided */
+	bool in_defined_note;	/* ...first named inside @defined() */
 	bool in_defined;	/* named inside @defined(): read, for warnings */
 	unsigned stat_ops;	/* 1 << STAT_* components used */
 	Vec hist;		/* Node* N_HIST uses (for buckets) */
@@ -507,6 +510,10 @@ void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...) __attrib
 void emit_kprobe_pres(Buf *out, Vec *probes, bool (*is_ret)(const DProbe *d));	/* per-probe pre-handlers */
 void emit_kprobe_pre_field(Buf *out, Vec *probes, const DProbe *d, bool ret);	/* component names match exactly */
 const PPComp *pp_comp(const ProbePoint *pp, int i);
+/* -p2/-L: a local SystemTap's family keeps for a variable ($skb ->
+ * __nf_skb, $prev -> __tracepoint_arg_prev): first among the locals,
+ * newest first, or in name order among those named sorted_prefix... */
+void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted_prefix);
 
 /* ================================================================ dwarf.c */
 
