@@ -71,14 +71,7 @@ static bool in_list(const char *const *list, const char *s)
 
 static bool is_integer(const char *s)
 {
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
+	return str_all_digits(*s == '-' || *s == '+' ? s + 1 : s);
 }
 
 /* A name for C: in guru mode anything goes in, but it must stay one token. */
@@ -98,19 +91,6 @@ static const char *str_arg(const PPComp *c, const char *name)
 	if (!c || !str_eq(c->name, name) || !c->arg || c->arg->kind != N_STR)
 		return NULL;
 	return c->arg->str;
-}
-
-/* Include the runtime's hook before the handlers use its types. */
-static void need_runtime(Session *s, const Tok *at)
-{
-	static bool done;
-	if (done)
-		return;
-	done = true;
-	Node *n = new_node(N_EMBEDDED, (Tok *)at);
-	n->str = "#include \"stp_netfilter.h\"";
-	n->tok = NULL;
-	vec_push(&s->embeds, n);
 }
 
 static bool match_netfilter(Session *s, DProbe *d)
@@ -160,7 +140,7 @@ static bool match_netfilter(Session *s, DProbe *d)
 		pp_error(pp, NULL, "netfilter probe parameters must be C identifiers or numbers");
 		return true;
 	}
-	need_runtime(s, pp->tok);
+	family_include_runtime(s, "stp_netfilter.h", pp->tok);
 	d->fdata = nd;
 	return true;
 }

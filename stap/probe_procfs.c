@@ -48,19 +48,6 @@ static bool claim_path(const char *path, bool write)
 	return true;
 }
 
-/* The handlers call the runtime's $value helpers: include them early. */
-static void need_runtime(Session *s, const Tok *at)
-{
-	static bool done;
-	if (done)
-		return;
-	done = true;
-	Node *n = new_node(N_EMBEDDED, (Tok *)at);
-	n->str = "#include \"stp_procfs.h\"";
-	n->tok = NULL;	/* ours, not the script's (-p2 lists the script's) */
-	vec_push(&s->embeds, n);
-}
-
 static bool num_arg(const PPComp *c, const char *name)
 {
 	return c && str_eq(c->name, name) && c->arg && c->arg->kind == N_NUM;
@@ -111,7 +98,7 @@ static bool match_procfs(Session *s, DProbe *d)
 			  pd->write ? "write" : "read", pd->path);
 		return true;
 	}
-	need_runtime(s, pp->tok);
+	family_include_runtime(s, "stp_procfs.h", pp->tok);
 	d->fdata = pd;
 	return true;
 }

@@ -106,16 +106,6 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 	return true;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /* "FUNC[@FILE[:LINE|+N]]" -> func, file, line; false if malformed. */
 static bool parse_spec(const char *spec, const char **func, const char **file, LineSpec *ls)
 {
@@ -136,7 +126,7 @@ static bool parse_spec(const char *spec, const char **func, const char **file, L
 	*sep++ = '\0';
 	if (kind == '+') {
 		ls->kind = L_REL;
-		if (!all_digits(sep))
+		if (!str_all_digits(sep))
 			return false;
 		ls->lo = atoi(sep);
 		return true;
@@ -148,14 +138,14 @@ static bool parse_spec(const char *spec, const char **func, const char **file, L
 	char *dash = strchr(sep, '-');
 	if (dash) {
 		*dash++ = '\0';
-		if (!all_digits(sep) || !all_digits(dash))
+		if (!str_all_digits(sep) || !str_all_digits(dash))
 			return false;
 		ls->kind = L_RANGE;
 		ls->lo = atoi(sep);
 		ls->hi = atoi(dash);
 		return true;
 	}
-	if (!all_digits(sep))
+	if (!str_all_digits(sep))
 		return false;
 	ls->kind = L_ONE;
 	ls->lo = ls->hi = atoi(sep);

@@ -122,3 +122,16 @@ void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted
 		d->locals.data[i] = d->locals.data[i - 1];
 	d->locals.data[at] = v;
 }
+
+void family_include_runtime(Session *s, const char *header, const Tok *at)
+{
+	static Vec done;	/* headers already included */
+	vec_foreach(&done, i)
+		if (str_eq(vec_get(&done, i), header))
+			return;
+	vec_push(&done, header);
+	Node *n = new_node(N_EMBEDDED, (Tok *)at);
+	n->str = xsprintf("#include \"%s\"", header);
+	n->tok = NULL;	/* ours, not the script's (-p2 lists the script's) */
+	vec_push(&s->embeds, n);
+}

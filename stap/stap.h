@@ -45,6 +45,7 @@ bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 char *read_file(const char *path, size_t *len);	/* NULL with errno on failure */
 bool file_exists(const char *path);
+bool str_all_digits(const char *s);		/* nonempty, 0-9 only */
 bool wildcard_match(const char *pattern, const char *s);	/* fnmatch-like: * ? [..] */
 int edit_distance(const char *a, const char *b);
 uint64_t hash_bytes(uint64_t h, const void *p, size_t n);	/* FNV-1a 64 */
@@ -514,6 +515,9 @@ const PPComp *pp_comp(const ProbePoint *pp, int i);
  * __nf_skb, $prev -> __tracepoint_arg_prev): first among the locals,
  * newest first, or in name order among those named sorted_prefix... */
 void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted_prefix);
+/* A family whose handlers use its runtime header's types: include it
+ * before them (once; not listed by -p2, which shows the script's). */
+void family_include_runtime(Session *s, const char *header, const Tok *at);
 
 /* ================================================================ dwarf.c */
 

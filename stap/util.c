@@ -124,6 +124,16 @@ bool file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+bool str_all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 bool wildcard_match(const char *pattern, const char *s)
 {
 	/* most patterns are plain names: a string compare */
