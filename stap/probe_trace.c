@@ -219,6 +219,13 @@ static void target_trace(Session *s, DProbe *d, Node *n)
 	n->type = is_pretty(n) ? TY_STRING : TY_LONG;
 }
 
+/* A tracepoint argument tested by @defined(): its local comes first. */
+static void note_defined_trace(Session *s, DProbe *d, const Node *target)
+{
+	if (!is_special(target->name) && param_index(d->fdata, target->name + 1) >= 0)
+		family_note_local(d, xsprintf("__tracepoint_arg_%s", target->name + 1), target->tok, NULL);
+}
+
 /* $$parms, $$vars, $arg$: formatted into a string temporary. */
 static const char *pretty_code(Session *s, TData *td, Node *n, void *gen)
 {
@@ -327,5 +334,5 @@ static const char *const trace_patterns[] = { "kernel.trace(string)", NULL };
 const Family family_trace = {
 	.name = "trace", .patterns = trace_patterns, .expand = expand_trace,
 	.target = target_trace, .target_code = code_trace, .target_store = store_trace,
-	.list_vars = list_trace, .emit = emit_trace, .registers = true, .context = "any",
+	.note_defined = note_defined_trace, .list_vars = list_trace, .emit = emit_trace, .registers = true, .context = "any",
 };

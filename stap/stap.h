@@ -485,6 +485,9 @@ struct Family {
 	 * NULL) report an error if n is not writable that way; in pass 3 the
 	 * C statement storing value (C of n's type).  NULL: not writable. */
 	const char *(*target_store)(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen);
+	/* -p2: SystemTap resolves what @defined() tests before the rest of
+	 * a body; called for each such target first, to note its locals. */
+	void (*note_defined)(Session *s, DProbe *d, const Node *target);
 	/* -L: " $name:type ..." after the probe point, or NULL. */
 	void (*list_vars)(Session *s, DProbe *d, Buf *out);
 	/* -p2: DWARF probes print a "pc=..." comment and their resolved
