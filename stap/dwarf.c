@@ -1423,20 +1423,37 @@ static bool find_var(DwFunc *f, const char *name, Dwarf_Die *fd, Dwarf_Die *var,
 	return own_var(fd, name, var);
 }
 
-static void add_names(Dwarf_Die *fd, Buf *b)
+/* SystemTap's alternatives for an unknown $name: the function's parameters
+ * and variables, the five nearest to the name asked for (kept in
+ * declaration order), ", "-separated. */
+static void add_names(Dwarf_Die *fd, const char *asked, Buf *b)
 {
+	enum { KEEP = 5 };
+	Vec names = {0};
 	Dwarf_Die child;
-	if (dwarf_child(fd, &child) != 0)
-		return;
-	bool first = true;
-	do {
-		const char *cn = dwarf_diename(&child);
-		int tag = dwarf_tag(&child);
-		if (cn && (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable)) {
-			buf_printf(b, "%s$%s", first ? "" : " ", cn);
-			first = false;
+	if (dwarf_child(fd, &child) == 0) {
+		do {
+			const char *cn = dwarf_diename(&child);
+			int tag = dwarf_tag(&child);
+			if (cn && (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable))
+				vec_push(&names, cn);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	while (names.len > KEEP) {	/* drop the farthest (the last of equals) */
+		int worst = 0, wd = -1;
+		vec_foreach(&names, i) {
+			int d = edit_distance(asked, vec_get(&names, i));
+			if (d >= wd) {
+				wd = d;
+				worst = i;
+			}
 		}
-	} while (dwarf_siblingof(&child, &child) == 0);
+		for (int i = worst; i + 1 < names.len; i++)
+			names.data[i] = names.data[i + 1];
+		names.len--;
+	}
+	vec_foreach(&names, i)
+		buf_printf(b, "%s$%s", i ? ", " : "", (const char *)vec_get(&names, i));
 }
 
 /* Resolve `$name` and its member chain at pc of f: the C expression
@@ -1461,9 +1478,10 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 	} else {
 		if (!find_var(f, name, &fd, &var, pc)) {
 			Buf b = {0};
-			add_names(&fd, &b);
+			add_names(&fd, name, &b);
+			/* (SystemTap closes the list with two parentheses) */
 			const char *msg = xsprintf("unable to find local '%s', [man error::dwarf] dieoffset %#" PRIx64
-						   " in kernel, near pc %#" PRIx64 " in %s %s (alternatives: %s)",
+						   " in kernel, near pc %#" PRIx64 " in %s %s (alternatives: %s))",
 						   name, f->die_off, pc, f->name, f->decl_file, buf_cstr(&b));
 			buf_free(&b);
 			return msg;

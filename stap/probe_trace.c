@@ -117,15 +117,18 @@ static int param_index(TData *td, const char *name)
 	return -1;
 }
 
-static int by_length(const void *a, const void *b)
+static const char *asked_name;	/* for by_distance */
+
+static int by_distance(const void *a, const void *b)
 {
 	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	size_t lx = strlen(x), ly = strlen(y);
-	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+	int dx = edit_distance(asked_name, x + 1), dy = edit_distance(asked_name, y + 1);
+	return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x, y);
 }
 
-/* SystemTap's list: the arguments and $$ names, shortest first. */
-static const char *alternatives(TData *td)
+/* SystemTap's list: the arguments and $$ names, nearest to the name asked
+ * for first (then in name order). */
+static const char *alternatives(TData *td, const char *asked)
 {
 	Vec names = {0};
 	vec_foreach(&td->params, i)
@@ -133,7 +136,8 @@ static const char *alternatives(TData *td)
 	vec_push(&names, "$$name");
 	vec_push(&names, "$$vars");
 	vec_push(&names, "$$parms");
-	vec_sort(&names, by_length);
+	asked_name = asked + 1;
+	vec_sort(&names, by_distance);
 	Buf b = {0};
 	vec_foreach(&names, i)
 		buf_printf(&b, "%s%s", i ? ", " : "", (char *)vec_get(&names, i));
@@ -199,7 +203,7 @@ static void target_trace(Session *s, DProbe *d, Node *n)
 			return;
 		}
 		error_tok(n->tok, "unable to find tracepoint variable '%s' (alternatives: %s)", n->name,
-			  alternatives(td));
+			  alternatives(td, n->name));
 		return;
 	}
 	const char *code;
