@@ -240,6 +240,21 @@ static void name_tvar_func(Scope *sc, Node *n)
 /* The errors of target expressions still in the tree (see N_TARGET). */
 static void say_deferred_node(const Node *n, void *arg)
 {
+	/* a failed variable printed as is (print, println, sprint,
+	 * sprintln: no format to type it) is also of unresolved type, which
+	 * SystemTap says, and repeats (counted, not printed) */
+	if (n->kind == N_PRINT && (str_eq(n->name, "print") || str_eq(n->name, "println") ||
+				   str_eq(n->name, "sprint") || str_eq(n->name, "sprintln"))) {
+		vec_foreach(&n->args, i) {
+			Node *a = vec_get(&n->args, i);
+			if (a->kind != N_TARGET || !a->deferred_errors)
+				continue;
+			diag_replay(a->deferred_errors);
+			a->deferred_errors = NULL;
+			error_tok(a->tok, "unresolved type ");
+			error_tok(a->tok, "unresolved type ");
+		}
+	}
 	if (n->deferred_errors)
 		diag_replay(n->deferred_errors);
 }
