@@ -119,6 +119,8 @@ static void report(const char *kind, const char *saw, int indent, const Tok *t,
 		key = xsprintf("%s%.15s", kind, msg);
 	else if (str_startswith(msg, "expected '") && !strchr(msg + 10, ','))
 		key = NULL;
+	else if (str_startswith(msg, "incomplete conditional - missing"))
+		key = NULL;	/* each stray %? %: %) is said (4.8) */
 	if (key && already_said(key)) {
 		if (strstr(kind, "WARNING"))
 			suppressed_warnings++;

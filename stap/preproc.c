@@ -290,6 +290,17 @@ static bool cond_expr(Cond *c)
 }
 
 /* %( COND %? A [%: B] %) starting at `at`; returns the index after it. */
+/* After a bad condition SystemTap reads on past it: the conditional's own
+ * markers then stand alone, each "incomplete conditional - missing '%('". */
+static void stray_markers(PP *pp, Vec *in, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		Tok *t = tok_at(in, i);
+		if (is_op(t, "%?") || is_op(t, "%:") || is_op(t, "%)"))
+			parse_error_at(t, "incomplete conditional - missing '%%('");
+	}
+}
+
 static int do_conditional(PP *pp, Vec *in, int at, int to, Vec *out)
 {
 	Tok *open = tok_at(in, at);
@@ -301,6 +312,7 @@ static int do_conditional(PP *pp, Vec *in, int at, int to, Vec *out)
 	}
 	if (q < 0 || q > end) {
 		pp_fail_at(pp, open, "expected '%?' marker for conditional");
+		stray_markers(pp, in, at + 1, to);
 		return to;
 	}
 	int colon = find_pp(in, q + 1, end, "%:");
@@ -312,8 +324,10 @@ static int do_conditional(PP *pp, Vec *in, int at, int to, Vec *out)
 	bool v = cond_expr(&c);
 	if (c.i != c.end && !pp->failed)
 		pp_fail(pp, tok_at(&cv, c.i), "expected '%?' after condition");
-	if (pp->failed)
+	if (pp->failed) {
+		stray_markers(pp, in, at + 1, to);
 		return to;
+	}
 	if (v)
 		expand(pp, in, q + 1, colon >= 0 ? colon : end, out);
 	else if (colon >= 0)
