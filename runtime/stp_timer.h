@@ -35,7 +35,9 @@ static enum hrtimer_restart stp_timer_fn(struct hrtimer *t)
 {
 	struct stp_timer *st = container_of(t, struct stp_timer, t);
 
-	stp_probe_hit(st->probe, get_irq_regs(), NULL);
+	/* no registers, as in SystemTap: addr() is 0, probefunc() "0x0" (the
+	 * interrupted context is timer.profile's, not timer.ms's) */
+	stp_probe_hit(st->probe, NULL, NULL);
 	hrtimer_forward_now(t, ns_to_ktime(stp_timer_interval(st)));
 	return HRTIMER_RESTART;
 }
