@@ -1831,7 +1831,9 @@ int translate(Session *s)
 	buf_puts(&tail, "\nstatic const struct stp_probe stp_probes[] = {\n");
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
-		const char *pn = d->orig ? pp_string(d->orig) : d->pp_text;
+		/* pn(): an alias's name as written; otherwise the point itself,
+		 * resolved (SystemTap's, checked in the lab) */
+		const char *pn = d->orig && d->derivation.len > 1 ? pp_string(d->orig) : d->pp_text;
 		/* texts by offset + 1 in stp_texts: no relocation each */
 		buf_printf(&tail, "\t{ .pp = %d, .pn = %d, .handler = %s, .index = %d",
 			   text_offset(d->pp_text) + 1, text_offset(pn) + 1, d->cname, i);
