@@ -165,6 +165,11 @@ static __kprobes int stp_kstack(struct stp_context *c, unsigned long *pcs, int m
 		if (regs && n == 1 && max > 1)
 			n = stp_kstack_through(regs, pcs, max);
 	}
+	/* SystemTap's unwinder, at the end of the stack, goes on by scanning
+	 * and finds the last frame again: it lists it twice, the second time
+	 * "(inexact)" (print_backtrace).  So do we, for the same output. */
+	if (n > 0 && n < max)
+		pcs[n] = pcs[n - 1], n++;
 #else
 	{
 		unsigned long all[MAXBACKTRACE + 16];
@@ -180,8 +185,9 @@ static __kprobes int stp_kstack(struct stp_context *c, unsigned long *pcs, int m
 	return n;
 }
 
-/* One frame as SystemTap prints it: " 0xADDR : name+0xoff/0xsize [mod]\n". */
-static void stp_print_frame(struct stp_out *o, unsigned long addr)
+/* One frame as SystemTap prints it: " 0xADDR : name+0xoff/0xsize [mod]"
+ * and tail ("\n", or " (inexact)\n"). */
+static void stp_print_frame_tail(struct stp_out *o, unsigned long addr, const char *tail)
 {
 	char sym[KSYM_SYMBOL_LEN + 32];
 	char head[32];
@@ -190,17 +196,43 @@ static void stp_print_frame(struct stp_out *o, unsigned long addr)
 	stp_out_str(o, head);
 	stp_sym_data(sym, sizeof(sym), addr, true);
 	stp_out_str(o, sym);
-	stp_out_lit(o, "\n", 1);
+	stp_out_str(o, tail);
 }
 
-/* sprint_backtrace's line: "name+0xoff [mod]\n". */
-static void stp_sprint_frame(struct stp_out *o, unsigned long addr)
+static void stp_print_frame(struct stp_out *o, unsigned long addr)
+{
+	stp_print_frame_tail(o, addr, "\n");
+}
+
+/* sprint_backtrace's line: "name+0xoff [mod]" and tail. */
+static void stp_sprint_frame_tail(struct stp_out *o, unsigned long addr, const char *tail)
 {
 	char sym[KSYM_SYMBOL_LEN + 32];
 
 	stp_sym_data(sym, sizeof(sym), addr, false);
 	stp_out_str(o, sym);
-	stp_out_lit(o, "\n", 1);
+	stp_out_str(o, tail);
+}
+
+static void stp_sprint_frame(struct stp_out *o, unsigned long addr)
+{
+	stp_sprint_frame_tail(o, addr, "\n");
+}
+
+/* Frames of an unwind (stp_kstack) in either format; the repeated last
+ * one (see stp_kstack) ends in " (inexact)", as SystemTap prints it. */
+static void stp_unwind_frames(struct stp_out *o, const unsigned long *pcs, int n, bool sprint)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *tail = i == n - 1 && i > 0 && pcs[i] == pcs[i - 1] ? " (inexact)\n" : "\n";
+
+		if (sprint)
+			stp_sprint_frame_tail(o, pcs[i], tail);
+		else
+			stp_print_frame_tail(o, pcs[i], tail);
+	}
 }
 
 /* Hex addresses: each followed by a space (backtrace()), or separated by
