@@ -244,6 +244,7 @@ static void stp_session_stop(void)
 			if (!atomic_read(&stp_abort_requested))
 				stp_gen_end();
 			stp_timing_report();
+			stp_unwind_report();
 			stp_begun = false;
 		}
 		atomic_set(&stp_exit_pending, 0);

@@ -282,6 +282,59 @@ static struct pt_regs *stp_user_regs(struct stp_context *c)
 	return task_pt_regs(current);
 }
 
+/*
+ * Where user stack walks stopped: the file of the last frame (or none
+ * mapped there).  SystemTap, which has no unwind data for a file unless
+ * told (-d), stops there and says so at the end of the session, once per
+ * file: "WARNING: Missing unwind data for a module, rerun with 'stap -d
+ * FILE'".  So do we.  Noted from probe context with a
+ * trylock (a contended note is dropped: the warning is advice).
+ */
+#define STP_UNWIND_NOTES 8
+static char stp_unwind_notes[STP_UNWIND_NOTES][128];
+static int stp_unwind_nnotes;
+static DEFINE_RAW_SPINLOCK(stp_unwind_lock);
+
+static void stp_unwind_note(const char *file)
+{
+	unsigned long flags;
+	int i;
+
+	if (!raw_spin_trylock_irqsave(&stp_unwind_lock, flags))
+		return;
+	for (i = 0; i < stp_unwind_nnotes; i++)
+		if (strcmp(stp_unwind_notes[i], file) == 0)
+			break;
+	if (i == stp_unwind_nnotes && i < STP_UNWIND_NOTES) {
+		strscpy(stp_unwind_notes[i], file, sizeof(stp_unwind_notes[i]));
+		stp_unwind_nnotes++;
+	}
+	raw_spin_unlock_irqrestore(&stp_unwind_lock, flags);
+}
+
+static bool stp_umap(unsigned long addr, char *path, size_t n, unsigned long *off,
+		     unsigned long *size);
+
+static void stp_unwind_note_addr(unsigned long addr)
+{
+	char path[128];
+	unsigned long off, size;
+
+	stp_unwind_note(stp_umap(addr, path, sizeof(path), &off, &size) ? path :
+			"(unknown; retry with -DDEBUG_UNWIND)");
+}
+
+/* At the end of the session (process context). */
+static void __maybe_unused stp_unwind_report(void)
+{
+	int i;
+
+	for (i = 0; i < stp_unwind_nnotes; i++)
+		stp_oob(STP_OOB_WARNING, "WARNING: Missing unwind data for a module, rerun with 'stap -d %s'\n",
+			stp_unwind_notes[i]);
+	stp_unwind_nnotes = 0;
+}
+
 /* The user stack: ip, then a frame-pointer walk (best effort). */
 static int stp_ustack(struct stp_context *c, unsigned long *pcs, int max)
 {
@@ -308,6 +361,7 @@ static int stp_ustack(struct stp_context *c, unsigned long *pcs, int max)
 		sp = fp;
 		fp = frame[0];
 	}
+	stp_unwind_note_addr(pcs[n - 1]);
 	return n;
 }
 
