@@ -1615,23 +1615,69 @@ static int resolve_point(Probe *decl, ProbePoint *pp)
 		error_tok(NULL, "no match");
 		return 0;
 	}
-	Vec names = {0};
+	/* every known point as its component names: alias names, and the
+	 * families' patterns ("kernel.function(string).return") */
+	Vec paths = {0};	/* Vec* of const char* */
 	vec_foreach(&S->aliases, i) {
 		Probe *al = vec_get(&S->aliases, i);
 		vec_foreach(&al->alias_names, j) {
-			PPComp *c = vec_get(&((ProbePoint *)vec_get(&al->alias_names, j))->comps, 0);
-			vec_push(&names, (void *)c->name);
+			Vec *path = xalloc(sizeof *path);
+			vec_foreach(&((ProbePoint *)vec_get(&al->alias_names, j))->comps, k)
+				vec_push(path, ((PPComp *)vec_get(&((ProbePoint *)vec_get(&al->alias_names, j))->comps,
+								   k))->name);
+			vec_push(&paths, path);
 		}
 	}
 	for (int i = 0; families[i]; i++) {
 		for (int k = 0; families[i]->patterns[k]; k++) {
-			const char *pat = families[i]->patterns[k];
-			const char *dot = strpbrk(pat, ".(");
-			vec_push(&names, dot ? xstrndup(pat, (size_t)(dot - pat)) : (void *)pat);
+			Vec *path = xalloc(sizeof *path);
+			const char *p = families[i]->patterns[k];
+			while (*p) {
+				size_t len = strcspn(p, ".(");
+				vec_push(path, xstrndup(p, len));
+				p += len;
+				if (*p == '(')
+					p = strchr(p, ')') + 1;
+				if (*p == '.')
+					p++;
+			}
+			vec_push(&paths, path);
 		}
 	}
-	PPComp *first = vec_get(&pp->comps, 0);
-	error_tok(pp->tok, "probe point mismatch%s", similar_names(first->name, &names));
+	/* SystemTap names the first part that matches nothing, with the names
+	 * it could have been there ("syscall.opne": open, ...) */
+	int depth = 0;
+	for (;; depth++) {
+		if (depth >= pp->comps.len)
+			break;
+		bool deeper = false;
+		vec_foreach(&paths, i) {
+			Vec *path = vec_get(&paths, i);
+			if (path->len <= depth + 1)
+				continue;
+			bool prefix = true;
+			for (int k = 0; k <= depth && prefix; k++)
+				prefix = str_eq(vec_get(path, k), ((PPComp *)vec_get(&pp->comps, k))->name);
+			deeper = deeper || prefix;
+		}
+		if (!deeper)
+			break;
+	}
+	if (depth >= pp->comps.len)
+		depth = 0;
+	Vec names = {0};
+	vec_foreach(&paths, i) {
+		Vec *path = vec_get(&paths, i);
+		if (path->len <= depth)
+			continue;
+		bool prefix = true;
+		for (int k = 0; k < depth && prefix; k++)
+			prefix = str_eq(vec_get(path, k), ((PPComp *)vec_get(&pp->comps, k))->name);
+		if (prefix)
+			vec_push(&names, vec_get(path, depth));
+	}
+	PPComp *bad = vec_get(&pp->comps, depth);
+	error_tok(depth ? bad->tok : pp->tok, "probe point mismatch%s", similar_names(bad->name, &names));
 	return 0;
 }
 
