@@ -1565,13 +1565,6 @@ static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *bo
 
 static int resolve_point(Probe *decl, ProbePoint *pp);
 
-static void note_defined_target(const Node *n, void *arg)
-{
-	DProbe *d = arg;
-	if (n->kind == N_DEFINED && n->lhs && n->lhs->kind == N_TARGET)
-		d->family->note_defined(S, d, n->lhs);
-}
-
 /* A probe's points in order; one marked `!` that resolves ends the list. */
 static void resolve_points(Probe *p)
 {
@@ -2168,11 +2161,6 @@ int elaborate(Session *s)
 		for (; resolved < s->probes.len; resolved++) {
 			DProbe *d = vec_get(&s->probes, resolved);
 			Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
-			if (d->family && d->family->note_defined) {
-				g_diag_quiet++;
-				ast_visit(d->body, note_defined_target, d);
-				g_diag_quiet--;
-			}
 			resolve_stmt(&sc, d->body);
 			sc.in_cond = true;
 			if (d->cond)

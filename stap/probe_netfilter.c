@@ -150,12 +150,12 @@ static const struct {
 	const char *name;
 	const char *code;
 	const char *type;	/* for member chains, or NULL */
-} nf_vars[] = {
+} nf_vars[] = {	/* in name order: SystemTap lists its __nf_ locals so */
 	{ "$hooknum", "((int64_t)STP_NF_HIT(c)->state->hook)", NULL },
-	{ "$skb", "((int64_t)(uintptr_t)STP_NF_HIT(c)->skb)", "sk_buff" },
 	{ "$in", "((int64_t)(uintptr_t)STP_NF_HIT(c)->state->in)", "net_device" },
-	{ "$out", "((int64_t)(uintptr_t)STP_NF_HIT(c)->state->out)", "net_device" },
 	{ "$okfn", "((int64_t)(uintptr_t)STP_NF_HIT(c)->state->okfn)", NULL },
+	{ "$out", "((int64_t)(uintptr_t)STP_NF_HIT(c)->state->out)", "net_device" },
+	{ "$skb", "((int64_t)(uintptr_t)STP_NF_HIT(c)->skb)", "sk_buff" },
 	{ "$verdict", "((int64_t)STP_NF_HIT(c)->verdict)", NULL },
 };
 
@@ -194,7 +194,7 @@ static void target_netfilter(Session *s, DProbe *d, Node *n)
 		error_tok(n->tok, "write to netfilter verdict requires guru mode; need stap -g");
 		return;
 	}
-	family_note_local(d, xsprintf("__nf_%s", n->name + 1), n->tok, "__nf_");
+	family_note_local(d, xsprintf("__nf_%s", n->name + 1), n->tok, i);
 	n->type = TY_LONG;
 	if (!n->comps.len)
 		return;

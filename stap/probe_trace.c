@@ -213,21 +213,14 @@ static void target_trace(Session *s, DProbe *d, Node *n)
 		error_tok(n->tok, "%s", err);
 		return;
 	}
-	/* -p2 lists SystemTap's local per argument, and its function per
-	 * member chain read */
-	family_note_local(d, xsprintf("__tracepoint_arg_%s", n->name + 1), n->tok, NULL);
+	/* -p2 lists SystemTap's local per argument (in parameter order), and
+	 * its function per member chain read */
+	family_note_local(d, xsprintf("__tracepoint_arg_%s", n->name + 1), n->tok, i);
 	if (!is_pretty(n) && n->comps.len) {
 		n->tvar_code = code;
 		n->tvar_tp = true;
 	}
 	n->type = is_pretty(n) ? TY_STRING : TY_LONG;
-}
-
-/* A tracepoint argument tested by @defined(): its local comes first. */
-static void note_defined_trace(Session *s, DProbe *d, const Node *target)
-{
-	if (!is_special(target->name) && param_index(d->fdata, target->name + 1) >= 0)
-		family_note_local(d, xsprintf("__tracepoint_arg_%s", target->name + 1), target->tok, NULL);
 }
 
 /* $$parms, $$vars, $arg$: formatted into a string temporary. */
@@ -338,5 +331,5 @@ static const char *const trace_patterns[] = { "kernel.trace(string)", NULL };
 const Family family_trace = {
 	.name = "trace", .patterns = trace_patterns, .expand = expand_trace,
 	.target = target_trace, .target_code = code_trace, .target_store = store_trace,
-	.note_defined = note_defined_trace, .list_vars = list_trace, .emit = emit_trace, .registers = true, .context = "any",
+	.list_vars = list_trace, .emit = emit_trace, .registers = true, .context = "any",
 };

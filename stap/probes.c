@@ -96,19 +96,14 @@ const Family *family_for(Session *s, DProbe *d)
 	return NULL;
 }
 
-void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted_prefix)
+void family_note_local(DProbe *d, const char *name, Tok *tok, int order)
 {
-	/* SystemTap resolves what @defined() tests before the rest of the
-	 * body: those locals come after the others, newest first too */
-	bool in_defined = g_diag_quiet > 0;
 	int at = 0;
 	vec_foreach(&d->locals, i) {
 		Var *v = vec_get(&d->locals, i);
 		if (str_eq(v->name, name))
 			return;
-		if (sorted_prefix && str_startswith(v->name, sorted_prefix) && strcmp(v->name, name) < 0)
-			at = i + 1;
-		if (!sorted_prefix && in_defined && v->pinned && !v->in_defined_note)
+		if (v->pinned && v->note_order < order)
 			at = i + 1;
 	}
 	Var *v = xalloc(sizeof *v);
@@ -116,7 +111,7 @@ void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted
 	v->tok = tok;
 	v->type = TY_LONG;
 	v->read = v->written = v->pinned = true;
-	v->in_defined_note = in_defined;
+	v->note_order = order;
 	vec_push(&d->locals, v);
 	for (int i = d->locals.len - 1; i > at; i--)
 		d->locals.data[i] = d->locals.data[i - 1];

@@ -323,7 +323,7 @@ struct Var {
 	bool read, written;	/* seen read / written anywhere */
 	bool updated;		/* ++, --, += ...: a read for elision of locals */
 	bool pinned;		/* a family's local: read and written, never elided */
-	bool in_defined_note;	/* ...first named inside @defined() */
+	int note_order;		/* ...its place among them (family_note_local) */
 	bool in_defined;	/* named inside @defined(): read, for warnings */
 	unsigned stat_ops;	/* 1 << STAT_* components used */
 	Vec hist;		/* Node* N_HIST uses (for buckets) */
@@ -485,9 +485,6 @@ struct Family {
 	 * NULL) report an error if n is not writable that way; in pass 3 the
 	 * C statement storing value (C of n's type).  NULL: not writable. */
 	const char *(*target_store)(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen);
-	/* -p2: SystemTap resolves what @defined() tests before the rest of
-	 * a body; called for each such target first, to note its locals. */
-	void (*note_defined)(Session *s, DProbe *d, const Node *target);
 	/* -L: " $name:type ..." after the probe point, or NULL. */
 	void (*list_vars)(Session *s, DProbe *d, Buf *out);
 	/* -p2: DWARF probes print a "pc=..." comment and their resolved
@@ -515,9 +512,9 @@ void emit_kprobe_pres(Buf *out, Vec *probes, bool (*is_ret)(const DProbe *d));	/
 void emit_kprobe_pre_field(Buf *out, Vec *probes, const DProbe *d, bool ret);	/* component names match exactly */
 const PPComp *pp_comp(const ProbePoint *pp, int i);
 /* -p2/-L: a local SystemTap's family keeps for a variable ($skb ->
- * __nf_skb, $prev -> __tracepoint_arg_prev): first among the locals,
- * newest first, or in name order among those named sorted_prefix... */
-void family_note_local(DProbe *d, const char *name, Tok *tok, const char *sorted_prefix);
+ * __nf_skb, $prev -> __tracepoint_arg_prev), listed first, those of a
+ * probe in `order` (a tracepoint's parameter order, ...). */
+void family_note_local(DProbe *d, const char *name, Tok *tok, int order);
 /* A family whose handlers use its runtime header's types: include it
  * before them (once; not listed by -p2, which shows the script's). */
 void family_include_runtime(Session *s, const char *header, const Tok *at);
