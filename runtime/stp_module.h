@@ -244,7 +244,9 @@ static void stp_session_stop(void)
 			if (!atomic_read(&stp_abort_requested))
 				stp_gen_end();
 			stp_timing_report();
+#ifdef STP_SYM_H	/* (modules without the context runtime: no stacks) */
 			stp_unwind_report();
+#endif
 			stp_begun = false;
 		}
 		atomic_set(&stp_exit_pending, 0);
