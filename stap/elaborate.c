@@ -238,13 +238,19 @@ static void name_tvar_func(Scope *sc, Node *n)
 }
 
 /* The errors of target expressions still in the tree (see N_TARGET). */
+/* print, println, sprint, sprintln: no format gives their arguments a type */
+static bool is_untyped_print(const Node *n)
+{
+	return n->kind == N_PRINT && (str_eq(n->name, "print") || str_eq(n->name, "println") ||
+				      str_eq(n->name, "sprint") || str_eq(n->name, "sprintln"));
+}
+
 static void say_deferred_node(const Node *n, void *arg)
 {
 	/* a failed variable printed as is (print, println, sprint,
 	 * sprintln: no format to type it) is also of unresolved type, which
 	 * SystemTap says, and repeats (counted, not printed) */
-	if (n->kind == N_PRINT && (str_eq(n->name, "print") || str_eq(n->name, "println") ||
-				   str_eq(n->name, "sprint") || str_eq(n->name, "sprintln"))) {
+	if (is_untyped_print(n)) {
 		vec_foreach(&n->args, i) {
 			Node *a = vec_get(&n->args, i);
 			if (a->kind != N_TARGET || !a->deferred_errors)
@@ -263,8 +269,7 @@ static void say_deferred_node(const Node *n, void *arg)
  * unresolved (said once, repeated twice more). */
 static void untyped_cast_prints(const Node *n, void *arg)
 {
-	if (n->kind != N_PRINT || !(str_eq(n->name, "print") || str_eq(n->name, "println") ||
-				    str_eq(n->name, "sprint") || str_eq(n->name, "sprintln")))
+	if (!is_untyped_print(n))
 		return;
 	vec_foreach(&n->args, i) {
 		Node *a = vec_get(&n->args, i);
