@@ -1405,15 +1405,22 @@ static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *
 				if (exact_exists || builtin.len)
 					continue;
 			}
-			any = true;
 			Vec sub = {0};
 			vec_foreach(chain, k)
 				vec_push(&sub, vec_get(chain, k));
 			vec_push(&sub, (void *)alias_text(al));
 			Node *nb = al->epilogue ? join_bodies(body, al->body) : join_bodies(al->body, body);
+			/* with a suffix, SystemTap tries the alias's targets quietly:
+			 * if none takes it, the point just does not match here (and
+			 * resolve_point names the part that matches nothing) */
+			bool suffixed = used < pp->comps.len;
+			Vec *quiet = suffixed ? xalloc(sizeof *quiet) : NULL, *outer = g_diag_capture;
+			int found_before = *found;
+			if (quiet)
+				g_diag_capture = quiet;
 			vec_foreach(&al->points, k) {
 				ProbePoint *target = vec_get(&al->points, k);
-				ProbePoint *t = used < pp->comps.len ? pp_append(target, pp, used) : target;
+				ProbePoint *t = suffixed ? pp_append(target, pp, used) : target;
 				ProbePoint *tc = xalloc(sizeof *tc);
 				*tc = *t;
 				tc->optional = target->optional || pp->optional;
@@ -1425,6 +1432,13 @@ static bool expand_aliases(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *
 				if (*found > before && target->sufficient)
 					break;
 			}
+			if (quiet) {
+				g_diag_capture = outer;
+				if (*found == found_before)
+					continue;	/* no target took the suffix */
+				diag_replay(quiet);
+			}
+			any = true;
 		}
 	}
 	return any;
