@@ -292,10 +292,25 @@ static struct pt_regs *stp_user_regs(struct stp_context *c)
  */
 #define STP_UNWIND_NOTES 8
 static char stp_unwind_notes[STP_UNWIND_NOTES][128];
+static const void *stp_unwind_keys[STP_UNWIND_NOTES];	/* the file's inode; NULL: unknown */
 static int stp_unwind_nnotes;
 static DEFINE_RAW_SPINLOCK(stp_unwind_lock);
 
-static void stp_unwind_note(const char *file)
+/* Already noted, or no room left: a lock-free look, so that a stack walk
+ * that keeps stopping in the same file does not name it again. */
+static bool stp_unwind_noted(const void *key)
+{
+	int i, n = READ_ONCE(stp_unwind_nnotes);
+
+	if (n >= STP_UNWIND_NOTES)
+		return true;
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(stp_unwind_keys[i]) == key)
+			return true;
+	return false;
+}
+
+static void stp_unwind_note(const void *key, const char *file)
 {
 	unsigned long flags;
 	int i;
@@ -307,21 +322,40 @@ static void stp_unwind_note(const char *file)
 			break;
 	if (i == stp_unwind_nnotes && i < STP_UNWIND_NOTES) {
 		strscpy(stp_unwind_notes[i], file, sizeof(stp_unwind_notes[i]));
-		stp_unwind_nnotes++;
+		WRITE_ONCE(stp_unwind_keys[i], key);
+		WRITE_ONCE(stp_unwind_nnotes, i + 1);
 	}
 	raw_spin_unlock_irqrestore(&stp_unwind_lock, flags);
 }
 
-static bool stp_umap(unsigned long addr, char *path, size_t n, unsigned long *off,
-		     unsigned long *size);
-
+/* Note the file mapped at addr; its path is built only the first time. */
 static void stp_unwind_note_addr(unsigned long addr)
 {
-	char path[128];
-	unsigned long off, size;
+	static const char unknown[] = "(unknown; retry with -DDEBUG_UNWIND)";
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	const void *key = NULL;
+	char buf[256];
+	char *p = NULL;
 
-	stp_unwind_note(stp_umap(addr, path, sizeof(path), &off, &size) ? path :
-			"(unknown; retry with -DDEBUG_UNWIND)");
+	if (mm && !in_nmi() && mmap_read_trylock(mm)) {
+		vma = find_vma(mm, addr);
+		if (vma && vma->vm_start <= addr && vma->vm_file) {
+			key = file_inode(vma->vm_file);
+			if (!stp_unwind_noted(key))
+				p = d_path(&vma->vm_file->f_path, buf, sizeof(buf));
+		}
+		mmap_read_unlock(mm);
+	}
+	if (key && !p)
+		return;			/* noted before */
+	if (!key || IS_ERR(p)) {
+		if (stp_unwind_noted(NULL))
+			return;
+		key = NULL;
+		p = (char *)unknown;
+	}
+	stp_unwind_note(key, p);
 }
 
 /* At the end of the session (process context). */
