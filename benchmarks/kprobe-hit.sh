@@ -4,7 +4,8 @@
 # probe, with a bare hand-written kprobe module counting hits on
 # __x64_sys_getppid (benchmarks/bare_kprobe/), and with our module doing
 # the same in a script (`hits++` in kernel.function and kprobe.function
-# probes); SystemTap 4.8's too when it is installed.  RUNS rounds, all in
+# probes, and the latter built -DSTP_NO_OVERLOAD: the overload check's
+# share); SystemTap 4.8's too when it is installed.  RUNS rounds, all in
 # one boot with one vCPU; a hit's cost is the fastest round's time less the
 # fastest without probes (medians shown too).  The lab is emulated (TCG):
 # only the ratios mean much.  Figures only.
@@ -30,6 +31,8 @@ make -s -C "$kbuild" M="$tmp/bare" modules > "$tmp/bare.log" 2>&1 ||
  "$OURS" -p4 -m kp_dwarf -e "global hits; probe kernel.function(\"$dwfunc\") { hits++ }
 	probe end { printf(\"hits=%d\\n\", hits) }" > /dev/null &&
  "$OURS" -p4 -m kp_nodw -e "global hits; probe kprobe.function(\"$func\") { hits++ }
+	probe end { printf(\"hits=%d\\n\", hits) }" > /dev/null &&
+ "$OURS" -p4 -m kp_noov -DSTP_NO_OVERLOAD -e "global hits; probe kprobe.function(\"$func\") { hits++ }
 	probe end { printf(\"hits=%d\\n\", hits) }" > /dev/null) ||
 	{ echo "kprobe-hit: our modules do not build"; exit 1; }
 
@@ -70,12 +73,13 @@ for r in \$(seq $runs); do
 	insmod bare_kprobe.ko func=$func && one bare && rmmod bare_kprobe
 	\$ours -c 'sh bench.sh one dwarf' kp_dwarf.ko > /dev/null
 	\$ours -c 'sh bench.sh one nodw' kp_nodw.ko > /dev/null
+	\$ours -c 'sh bench.sh one noov' kp_noov.ko > /dev/null
 	[ -f kp_ref.ko ] && /usr/bin/staprun -c 'sh bench.sh one stap-4.8' kp_ref.ko > /dev/null
 done
 cat results
 dmesg | grep -o 'bare_kprobe: .*hits=.*' | tail -1
 EOF
-args=(-f "$tmp/loop" -f "$tmp/bare/bare_kprobe.ko" -f "$tmp/kp_dwarf.ko" -f "$tmp/kp_nodw.ko" -f "$tmp/bench.sh")
+args=(-f "$tmp/loop" -f "$tmp/bare/bare_kprobe.ko" -f "$tmp/kp_dwarf.ko" -f "$tmp/kp_nodw.ko" -f "$tmp/kp_noov.ko" -f "$tmp/bench.sh")
 # SystemTap's staprun takes /usr/bin/staprun in the guest: ours goes to /work
 [ -n "$ref" ] && args+=(-f "$tmp/kp_ref.ko" -f "$here/../staprun/staprun" -x /usr/bin/staprun
 			-x /usr/lib/systemtap/stapio)
@@ -106,6 +110,7 @@ row "no probe" none
 row "bare kprobe module" bare
 row "ours kernel.function, hits++" dwarf
 row "ours kprobe.function, hits++" nodw
+row "ours kprobe.function, no overload" noov
 [ -n "$ref" ] && row "SystemTap 4.8 kernel.function" stap-4.8
 grep -h 'bare_kprobe:' "$tmp/out" | sed 's/^/  /'
 have_ref || echo "(SystemTap 4.8 not installed: apt-get install systemtap to compare)"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* stp_lock.h - locks on script globals.
  *
- * Each global has a reader/writer lock.  The translator knows which
+ * Each global has a reader/writer lock (our own, below).  The translator knows which
  * globals a probe (and the functions it calls) reads and writes; the probe
  * entry takes those locks in index order, with trylock only (a probe may
  * run in NMI context), up to MAXTRYLOCK attempts TRYLOCKDELAY us apart.
@@ -10,8 +10,13 @@
 #ifndef STP_LOCK_H
 #define STP_LOCK_H
 
+/* Our own reader/writer trylock on one atomic: handlers never spin on it
+ * (the slow path below retries with a delay), so it needs none of
+ * rwlock_t's queueing; and unlike the kernel's trylock functions, which
+ * a size-optimised module calls out of line, these few instructions are
+ * always inline in the probe hit path. */
 struct stp_lock {
-	rwlock_t rw;
+	atomic_t v;		/* 0 free, N > 0 readers, -1 a writer */
 };
 
 struct stp_lockreq {
@@ -21,27 +26,40 @@ struct stp_lockreq {
 
 static struct stp_lock *stp_locks_base;	/* the generated stp_global_locks */
 
-/* Handlers run with preemption off already: the raw operations, inline,
- * skip the out-of-line call and the preempt count of write_trylock()
- * (the checked ones where the kernel debugs its locks). */
-#if defined(CONFIG_DEBUG_SPINLOCK) || defined(CONFIG_DEBUG_LOCK_ALLOC)
-#define stp_wtrylock(l)	write_trylock(l)
-#define stp_rtrylock(l)	read_trylock(l)
-#define stp_wunlock(l)	write_unlock(l)
-#define stp_runlock(l)	read_unlock(l)
-#else
-#define stp_wtrylock(l)	do_raw_write_trylock(l)
-#define stp_rtrylock(l)	do_raw_read_trylock(l)
-#define stp_wunlock(l)	do_raw_write_unlock(l)
-#define stp_runlock(l)	do_raw_read_unlock(l)
-#endif
+static __always_inline bool stp_wtrylock(struct stp_lock *l)
+{
+	int old = 0;
+
+	return atomic_try_cmpxchg_acquire(&l->v, &old, -1);
+}
+
+static __always_inline bool stp_rtrylock(struct stp_lock *l)
+{
+	int old = atomic_read(&l->v);
+
+	do {
+		if (old < 0)
+			return false;
+	} while (!atomic_try_cmpxchg_acquire(&l->v, &old, old + 1));
+	return true;
+}
+
+static __always_inline void stp_wunlock(struct stp_lock *l)
+{
+	atomic_set_release(&l->v, 0);
+}
+
+static __always_inline void stp_runlock(struct stp_lock *l)
+{
+	atomic_dec_return_release(&l->v);
+}
 
 static void stp_locks_init(struct stp_lock *locks, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		rwlock_init(&locks[i].rw);
+		atomic_set(&locks[i].v, 0);
 	stp_locks_base = locks;
 }
 
@@ -53,9 +71,9 @@ static __always_inline void stp_locks_release(const struct stp_lockreq *req, int
 		struct stp_lock *l = &stp_locks_base[req[n].global];
 
 		if (req[n].write)
-			stp_wunlock(&l->rw);
+			stp_wunlock(l);
 		else
-			stp_runlock(&l->rw);
+			stp_runlock(l);
 	}
 }
 
@@ -69,7 +87,7 @@ static noinline bool stp_locks_take_slow(const struct stp_lockreq *req, int n, i
 		struct stp_lock *l = &stp_locks_base[req[i].global];
 
 		for (tries = 0; tries < MAXTRYLOCK; tries++) {
-			if (req[i].write ? stp_wtrylock(&l->rw) : stp_rtrylock(&l->rw))
+			if (req[i].write ? stp_wtrylock(l) : stp_rtrylock(l))
 				break;
 			udelay(TRYLOCKDELAY);
 		}
@@ -88,7 +106,7 @@ static __always_inline bool stp_locks_take(const struct stp_lockreq *req, int n)
 	for (i = 0; i < n; i++) {
 		struct stp_lock *l = &stp_locks_base[req[i].global];
 
-		if (unlikely(!(req[i].write ? stp_wtrylock(&l->rw) : stp_rtrylock(&l->rw))))
+		if (unlikely(!(req[i].write ? stp_wtrylock(l) : stp_rtrylock(l))))
 			return stp_locks_take_slow(req, n, i);
 	}
 	return true;

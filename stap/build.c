@@ -76,8 +76,11 @@ int build_module(Session *s)
 			fputs(text, stderr);
 	}
 	/* kbuild compiles its own parts with -g: the debug sections are two
-	 * thirds of a small module and nothing reads them */
-	if (system(xsprintf("strip --strip-debug '%s' 2>/dev/null", ko)) != 0 && s->verbose > 1)
+	 * thirds of a small module and nothing reads them; nor does anything
+	 * need the names of the module's static functions and data (the
+	 * loader resolves only the kernel symbols it imports, through the
+	 * relocations' symbols, which stay) */
+	if (system(xsprintf("strip --strip-unneeded '%s' 2>/dev/null", ko)) != 0 && s->verbose > 1)
 		warn_plain("could not strip debug information from %s", ko);
 	s->ko_file = ko;
 	return 0;

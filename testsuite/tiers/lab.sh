@@ -1,8 +1,9 @@
 #!/bin/bash
 # lab.sh - run tests in the lab kernel: every module built by build.sh runs
 # in ONE boot, each under `staprun` with a timeout; its stdout must equal
-# run/NAME.exp, its stderr run/NAME.err (if present, else it must hold no
-# ERROR), its exit status run/NAME.rc (default 0).  Then: the kernel log
+# run/NAME.exp, its stderr run/NAME.err if present (or, line by line, the
+# regular expressions of run/NAME.errre; else it must hold no ERROR), its
+# exit status run/NAME.rc (default 0).  Then: the kernel log
 # holds no oops or warning, and no module is left loaded.  Finally the lab
 # runner's and runtime's own test scripts.
 set -u
@@ -68,6 +69,12 @@ for k in "$mods"/t_*.ko; do
 	if [ -f "$src/$n.exp" ] && [ "$got_out" != "$(cat "$src/$n.exp")" ]; then ok=0 why="stdout differs"; fi
 	if [ -f "$src/$n.err" ]; then
 		[ "$got_err" != "$(cat "$src/$n.err")" ] && ok=0 why="$why stderr differs"
+	elif [ -f "$src/$n.errre" ]; then
+		# line by line, each an extended regular expression for the whole line
+		printf '%s\n' "$got_err" | awk -v pats="$src/$n.errre" '
+			{ if ((getline p < pats) <= 0 || $0 !~ ("^" p "$")) bad = 1 }
+			END { if ((getline p < pats) > 0) bad = 1; exit bad }' ||
+			{ ok=0; why="$why stderr does not match $n.errre"; }
 	elif printf '%s' "$got_err" | grep -q 'ERROR'; then
 		ok=0 why="$why unexpected ERROR on stderr"
 	fi
