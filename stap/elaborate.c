@@ -15,10 +15,14 @@
 #include "ast.h"
 #include "regex.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The body being resolved: a probe or a function. */
 typedef struct Scope {
@@ -1521,8 +1525,112 @@ static void derive(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, No
 	g_errors = errs;
 }
 
+/* pp() of the probes being derived, when it is not their own point's
+ * text: the process.* points are tapset aliases on kernel points here,
+ * where SystemTap's pp() names the process point (process.begin,
+ * process("/usr/bin/ls").end). */
+static const char *g_pp_shown;
+
+/* The executable a process("PATH") point means, as SystemTap takes it: a
+ * name without '/' found in $PATH; symbolic links resolved; a path that
+ * is not there kept as written. */
+static const char *process_exe_path(const char *path)
+{
+	const char *full = path;
+	if (!strchr(path, '/')) {
+		const char *env = getenv("PATH");
+		char *dirs = xstrdup(env ? env : "/usr/bin:/bin");
+		for (char *d = strtok(dirs, ":"); d; d = strtok(NULL, ":")) {
+			const char *cand = xsprintf("%s/%s", *d ? d : ".", path);
+			if (access(cand, X_OK) == 0) {
+				full = cand;
+				break;
+			}
+		}
+	}
+	char *real = realpath(full, NULL);
+	if (!real)
+		return full;
+	const char *r = xstrdup(real);
+	free(real);
+	return r;
+}
+
+/* process("PATH").X and process(PID).X, for X begin, end, thread.begin,
+ * thread.end: the process.X alias, its probes skipping every other
+ * program's or process's tasks (a test put before the body).  Sets
+ * g_pp_shown for process.X with or without the argument.  False with
+ * *pp unchanged for any other point, or after an error. */
+static bool process_point(ProbePoint **ppp, Node **body)
+{
+	ProbePoint *pp = *ppp;
+	PPComp *c0 = vec_get(&pp->comps, 0);
+	int n = pp->comps.len;
+	if (!str_eq(c0->name, "process") || n < 2 || n > 3)
+		return false;
+	for (int i = 1; i < n; i++)
+		if (pp_comp(pp, i)->arg)
+			return false;
+	const char *last = pp_comp(pp, n - 1)->name;
+	if ((n == 3 && !str_eq(pp_comp(pp, 1)->name, "thread")) || (!str_eq(last, "begin") && !str_eq(last, "end")))
+		return false;
+	const char *rest = n == 3 ? xsprintf("thread.%s", last) : last;
+	if (!c0->arg) {
+		g_pp_shown = xsprintf("process.%s", rest);
+		return true;
+	}
+	Tok *at = c0->tok ? c0->tok : pp->tok;
+	Node *call = new_node(N_CALL, at);
+	if (c0->arg->kind == N_NUM) {
+		int64_t pid = c0->arg->num;
+		/* SystemTap looks the process up here; with --vm it is the lab's */
+		if (!S->vm && (pid <= 0 || pid > INT32_MAX || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))) {
+			error_tok(pp->tok, "while resolving probe point");
+			error_tok(NULL, "cannot probe pid %" PRId64 ": No such process", pid);
+			return false;
+		}
+		call->name = "__proc_skip_pid";
+		vec_push(&call->args, new_num(at, pid));
+		g_pp_shown = xsprintf("process(%" PRId64 ").%s", pid, rest);
+	} else {
+		/* with --vm, the lab's files: the path as written */
+		const char *exe = S->vm ? c0->arg->str : process_exe_path(c0->arg->str);
+		call->name = "__proc_skip_path";
+		vec_push(&call->args, new_str(at, exe));
+		vec_push(&call->args, new_num(at, str_eq(last, "end")));
+		g_pp_shown = xsprintf("process(\"%s\").%s", exe, rest);
+	}
+	ProbePoint *p2 = xalloc(sizeof *p2);
+	*p2 = *pp;
+	p2->comps = (Vec){0};
+	PPComp *nc = xalloc(sizeof *nc);
+	*nc = *c0;
+	nc->arg = NULL;
+	vec_push(&p2->comps, nc);
+	for (int i = 1; i < n; i++)
+		vec_push(&p2->comps, vec_get(&pp->comps, i));
+	Node *skip = ast_if(at, call, new_node(N_NEXT, at), NULL);
+	*body = join_bodies(skip, *body);
+	*ppp = p2;
+	return true;
+}
+
+static void derive_point_1(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+			   Vec *chain, int depth, int *found);
+
 static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
 			 Vec *chain, int depth, int *found)
+{
+	const char *saved = g_pp_shown;
+	int errs = g_errors;
+	process_point(&pp, &body);
+	if (g_errors == errs)
+		derive_point_1(decl, orig, pp, body, cond, chain, depth, found);
+	g_pp_shown = saved;
+}
+
+static void derive_point_1(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *body, Node *cond,
+			   Vec *chain, int depth, int *found)
 {
 	if (depth > 16) {
 		error_tok(pp->tok, "probe alias expansion too deep (recursive alias?)");
@@ -1571,6 +1679,8 @@ static void derive_point(Probe *decl, ProbePoint *orig, ProbePoint *pp, Node *bo
 				m->pp_text = xsprintf("%s%s%s", m->pp_text, c->optional ? "?" : "",
 						      c->sufficient ? "!" : "");
 			}
+			if (g_pp_shown)
+				m->pp_shown = g_pp_shown;
 			m->index = S->probes.len;
 			/* each concrete probe owns its body and locals */
 			m->body = ast_clone(m->body);

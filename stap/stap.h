@@ -441,6 +441,7 @@ typedef struct DProbe {
 	int index;		/* position in session->probes */
 	const char *cname;
 	const char *pp_text;	/* pp() */
+	const char *pp_shown;	/* pp() if not pp_text: the process.* aliases */
 	const char *ppfunc;	/* function name for probefunc/ppfunc */
 	Vec derivation;		/* const char*: origin chain for -p2 comments */
 	bool needs_regs;	/* body uses registers/target vars */

@@ -1860,7 +1860,7 @@ int translate(Session *s)
 		const char *pn = d->orig && d->derivation.len > 1 ? pp_string(d->orig) : d->pp_text;
 		/* texts by offset + 1 in stp_texts: no relocation each */
 		buf_printf(&tail, "\t{ .pp = %d, .pn = %d, .handler = %s, .index = %d",
-			   text_offset(d->pp_text) + 1, text_offset(pn) + 1, d->cname, i);
+			   text_offset(d->pp_shown ? d->pp_shown : d->pp_text) + 1, text_offset(pn) + 1, d->cname, i);
 		if (d->ppfunc)
 			buf_printf(&tail, ", .func = %d", text_offset(d->ppfunc) + 1);
 		if (d->probe && d->probe->tok && d->probe->tok->loc.file)
