@@ -42,7 +42,10 @@ typedef struct DwKernel {
 	Dwarf *dw;
 	Dwarf_CFI *cfi;
 	const char *build_id;	/* hex */
-	DwIndex index;
+	DwIndex index;		/* read with kindex(): loaded on first use */
+	const char *index_path;	/* its cache file, for kindex() */
+	bool indexed;
+	int verbose;		/* stap -v level */
 	Vec syms;		/* DwSym* from .symtab, in its order */
 	struct DwSym **symhash;	/* by name: open addressing, nsymhash slots */
 	size_t nsymhash;
@@ -373,21 +376,32 @@ int dw_kernel(Session *s, const Tok *at)
 	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : rel);
 	buf_free(&b);
 	load_symtab(k);
-	const char *dir = xsprintf("%s/cache/dwarf", cache_dir());
-	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
-	if (!load_index(k, ipath)) {
+	k->index_path = xsprintf("%s/cache/dwarf/%s.idx", cache_dir(), k->build_id);
+	k->verbose = s->verbose;
+	kern = k;
+	return 0;
+}
+
+/* The kernel's function index: read from its cache file, or built (and
+ * saved) once per build-id, the first time a lookup needs it.  Scripts
+ * that only name tracepoints or types never read its 10 MB. */
+static DwIndex *kindex(DwKernel *k)
+{
+	if (k->indexed)
+		return &k->index;
+	k->indexed = true;
+	if (!load_index(k, k->index_path)) {
 		double t0 = now_ms();
 		k->index.funcs = (Vec){0};
 		k->index.inlines = (Vec){0};
 		build_index(k);
-		mkdirs(dir);
-		save_index(k, ipath);
-		if (s->verbose > 1)
+		mkdirs(xsprintf("%s/cache/dwarf", cache_dir()));
+		save_index(k, k->index_path);
+		if (k->verbose > 1)
 			fprintf(stderr, "indexed %d kernel functions in %.0f ms\n", k->index.funcs.len,
 				now_ms() - t0);
 	}
-	kern = k;
-	return 0;
+	return &k->index;
 }
 
 /* ================================================================ lookups */
@@ -448,14 +462,14 @@ static bool shadowed_stub(DwFunc *f, int i)
 	if (!a || a == f->low_pc || sym_named_at(kern, f->name, f->low_pc))
 		return false;
 	for (int k = i - 1; k >= 0; k--) {
-		DwFunc *o = vec_get(&kern->index.funcs, k);
+		DwFunc *o = vec_get(&kindex(kern)->funcs, k);
 		if (!str_eq(o->name, f->name))
 			break;
 		if (o->low_pc == a)
 			return true;
 	}
-	for (int k = i + 1; k < kern->index.funcs.len; k++) {
-		DwFunc *o = vec_get(&kern->index.funcs, k);
+	for (int k = i + 1; k < kindex(kern)->funcs.len; k++) {
+		DwFunc *o = vec_get(&kindex(kern)->funcs, k);
 		if (!str_eq(o->name, f->name))
 			break;
 		if (o->low_pc == a)
@@ -471,8 +485,8 @@ void dw_function_names(Session *s, Vec *out)
 	(void)s;
 	if (!kern)
 		return;
-	vec_foreach(&kern->index.funcs, i)
-		vec_push(out, (void *)((DwFunc *)vec_get(&kern->index.funcs, i))->name);
+	vec_foreach(&kindex(kern)->funcs, i)
+		vec_push(out, (void *)((DwFunc *)vec_get(&kindex(kern)->funcs, i))->name);
 }
 
 void dw_functions(Session *s, const char *func_pat, const char *file_pat, Vec *out)
@@ -555,8 +569,8 @@ void dw_functions_blocked(Session *s, const char *func_pat, const char *file_pat
 	/* the index is sorted by name: only the names that start with the
 	 * pattern's literal prefix need a look */
 	size_t plen;
-	for (int i = name_range(&kern->index.funcs, func_pat, &plen); i < kern->index.funcs.len; i++) {
-		DwFunc *f = vec_get(&kern->index.funcs, i);
+	for (int i = name_range(&kindex(kern)->funcs, func_pat, &plen); i < kindex(kern)->funcs.len; i++) {
+		DwFunc *f = vec_get(&kindex(kern)->funcs, i);
 		if (strncmp(f->name, func_pat, plen) != 0)
 			break;
 		if (!name_file_match(f, func_pat, wild, file_pat))
@@ -665,7 +679,7 @@ static int line_prefix_cmp(const char *line, const char *pat, size_t plen)
 static void inline_lines(const char *func_pat, Vec *out)
 {
 	size_t plen = strcspn(func_pat, "*?[\\");
-	const char *lo = kern->index.inl_text, *hi = kern->index.inl_end;
+	const char *lo = kindex(kern)->inl_text, *hi = kindex(kern)->inl_end;
 	while (lo < hi) {
 		const char *mid = lo + (hi - lo) / 2;
 		while (mid > lo && mid[-1] != '\n')
@@ -677,8 +691,8 @@ static void inline_lines(const char *func_pat, Vec *out)
 		else
 			hi = mid;
 	}
-	for (const char *p = lo; p < kern->index.inl_end && line_prefix_cmp(p, func_pat, plen) == 0;) {
-		const char *nl = memchr(p, '\n', (size_t)(kern->index.inl_end - p));
+	for (const char *p = lo; p < kindex(kern)->inl_end && line_prefix_cmp(p, func_pat, plen) == 0;) {
+		const char *nl = memchr(p, '\n', (size_t)(kindex(kern)->inl_end - p));
 		if (!nl)
 			break;
 		char *line = xstrndup(p, (size_t)(nl - p));
@@ -703,11 +717,11 @@ void dw_inline_instances(Session *s, const char *func_pat, const char *file_pat,
 	bool wild = strpbrk(func_pat, "*?[") != NULL;
 	size_t plen;
 	Vec origins = {0}, candidates = {0};
-	if (kern->index.inl_text)
+	if (kindex(kern)->inl_text)
 		inline_lines(func_pat, &candidates);
 	else
-		for (int i = name_range(&kern->index.inlines, func_pat, &plen); i < kern->index.inlines.len; i++) {
-			DwFunc *f = vec_get(&kern->index.inlines, i);
+		for (int i = name_range(&kindex(kern)->inlines, func_pat, &plen); i < kindex(kern)->inlines.len; i++) {
+			DwFunc *f = vec_get(&kindex(kern)->inlines, i);
 			if (strncmp(f->name, func_pat, plen) != 0)
 				break;
 			vec_push(&candidates, f);
@@ -2049,6 +2063,57 @@ static const char *tracepoint_system(DwFunc *iter, uint64_t *last_cu, Vec *syste
 	return systems->len == 1 ? vec_get(systems, 0) : file;
 }
 
+/* The tracepoint list is cached beside the function index (BUILDID.tp:
+ * system, name and the __traceiter_ function's index fields a line), so
+ * a script naming tracepoints reads neither the 10 MB index nor the units
+ * that name the systems. */
+static const char tp_magic[] = "ctap-tracepoints 1\n";
+
+static bool load_tracepoints(const char *path, Vec *all)
+{
+	char *text = read_file(path, NULL);
+	if (!text || !str_startswith(text, tp_magic))
+		return false;
+	for (char *p = text + sizeof tp_magic - 1, *nl; *p && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		char *fields[7];
+		if (split_tabs(p, fields, 7) != 7)
+			return false;
+		DwTracepoint *tp = xalloc(sizeof *tp);
+		DwFunc *f = xalloc(sizeof *f);
+		tp->system = fields[0];
+		f->name = xsprintf("__traceiter_%s", fields[1]);
+		tp->name = f->name + strlen("__traceiter_");
+		f->low_pc = hex_field(fields[2]);
+		f->cu_off = hex_field(fields[3]);
+		f->die_off = hex_field(fields[4]);
+		f->decl_line = atoi(fields[5]);
+		f->decl_file = fields[6];
+		tp->iter = f;
+		vec_push(all, tp);
+	}
+	return all->len > 0;
+}
+
+static void save_tracepoints(const char *path, Vec *all)
+{
+	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(tp_magic, f);
+	vec_foreach(all, i) {
+		DwTracepoint *tp = vec_get(all, i);
+		DwFunc *d = tp->iter;
+		fprintf(f, "%s\t%s\t%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\n", tp->system, tp->name,
+			d->low_pc, d->cu_off, d->die_off, d->decl_line, d->decl_file);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
 Vec *dw_tracepoints(Session *s)
 {
 	static Vec all;
@@ -2056,6 +2121,10 @@ Vec *dw_tracepoints(Session *s)
 	if (done || !kern)
 		return &all;
 	done = true;
+	const char *tpath = xsprintf("%s/cache/dwarf/%s.tp", cache_dir(), kern->build_id);
+	if (load_tracepoints(tpath, &all))
+		return &all;
+	all = (Vec){0};
 	Vec iters = {0};
 	dw_functions(s, "__traceiter_*", NULL, &iters);
 	vec_sort(&iters, cmp_unit);	/* each unit scanned once */
@@ -2070,6 +2139,10 @@ Vec *dw_tracepoints(Session *s)
 		vec_push(&all, tp);
 	}
 	vec_sort(&all, cmp_tracepoint);
+	if (all.len) {
+		mkdirs(xsprintf("%s/cache/dwarf", cache_dir()));
+		save_tracepoints(tpath, &all);
+	}
 	return &all;
 }
 
@@ -2492,8 +2565,8 @@ void dw_func_lines(Session *s, DwFunc *f, Vec *out)
 DwFunc *dw_func_at(Session *s, uint64_t pc)
 {
 	DwFunc *best = NULL;
-	vec_foreach(&kern->index.funcs, i) {
-		DwFunc *f = vec_get(&kern->index.funcs, i);
+	vec_foreach(&kindex(kern)->funcs, i) {
+		DwFunc *f = vec_get(&kindex(kern)->funcs, i);
 		if (f->low_pc <= pc && (!best || f->low_pc > best->low_pc))
 			best = f;
 	}
@@ -2501,8 +2574,8 @@ DwFunc *dw_func_at(Session *s, uint64_t pc)
 	if (best && func_die(best, &fd) && dwarf_haspc(&fd, pc) == 1)
 		return best;
 	/* a function in several pieces (.cold parts): any that covers pc */
-	vec_foreach(&kern->index.funcs, i) {
-		DwFunc *f = vec_get(&kern->index.funcs, i);
+	vec_foreach(&kindex(kern)->funcs, i) {
+		DwFunc *f = vec_get(&kindex(kern)->funcs, i);
 		if (func_die(f, &fd) && dwarf_haspc(&fd, pc) == 1)
 			return f;
 	}
