@@ -7,7 +7,7 @@ stap_stap_SOURCES = \
 	stap/lexer.l stap/parser.y stap/preproc.c stap/ast.c stap/dump.c \
 	stap/tapsets.c stap/elaborate.c stap/optimize.c stap/synth.c stap/listing.c \
 	stap/probes.c stap/probe_begin.c stap/probe_timer.c stap/probe_kernel.c stap/probe_kprobe.c stap/dwarf.c \
-	stap/probe_trace.c stap/probe_perf.c stap/probe_profile.c stap/probe_procfs.c stap/probe_netfilter.c \
+	stap/probe_trace.c stap/probe_perf.c stap/probe_profile.c stap/probe_procfs.c stap/probe_netfilter.c stap/probe_existing.c \
 	stap/probe_stmt.c \
 	stap/translate.c stap/kernel.c stap/cache.c stap/build.c stap/run.c \
 	stap/regex.c stap/regex.h

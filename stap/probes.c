@@ -21,6 +21,7 @@ const Family *const families[] = {
 	&family_kprobe,
 	&family_trace, &family_perf, &family_profile, &family_procfs, &family_netfilter,
 	&family_stmt,
+	&family_existing,
 	NULL,
 };
 

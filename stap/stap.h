@@ -503,6 +503,7 @@ extern const Family family_begin, family_end, family_error, family_never, family
 extern const Family family_kernel, family_kprobe;
 extern const Family family_trace, family_perf, family_profile, family_procfs, family_netfilter;
 extern const Family family_stmt;	/* probe_stmt.c: kernel.statement, module(...) */
+extern const Family family_existing;	/* probe_existing.c: tasks running at the start */
 void kernel_list_vars(Session *s, DProbe *d, Buf *out);	/* probe_kernel.c: -L */
 void kernel_list_pc(Session *s, DProbe *d, FILE *out);	/* probe_kernel.c: -p2 */
 const Family *family_for(Session *s, DProbe *d);
