@@ -2476,6 +2476,8 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 		mkdirs(dir);
 		save_index(k, ipath);
 	}
+	k->index_path = ipath;
+	k->indexed = true;	/* a module's index is small: read at once */
 	vec_push(&modules, m);
 	return m;
 }
