@@ -413,6 +413,15 @@ uint64_t dw_symbol(Session *s, const char *name)
 	return sym_address(kern, name);
 }
 
+/* The symbol a module measures KASLR by (&SYM at run time less its link
+ * address): _printk, or printk before 5.15. */
+const char *dw_kaslr_anchor(Session *s, uint64_t *addr)
+{
+	const char *name = dw_symbol(s, "_printk") ? "_printk" : "printk";
+	*addr = dw_symbol(s, name);
+	return name;
+}
+
 static uint64_t sym_address(DwKernel *k, const char *name)
 {
 	if (!k->nsymhash)

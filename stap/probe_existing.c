@@ -42,12 +42,8 @@ static void target_existing(Session *s, DProbe *d, Node *n)
 
 static void emit_existing(Session *s, Buf *out, Vec *probes)
 {
-	uint64_t anchor = dw_symbol(s, "_printk");
-	const char *anchor_name = "_printk";
-	if (!anchor) {
-		anchor = dw_symbol(s, "printk");
-		anchor_name = "printk";
-	}
+	uint64_t anchor;
+	const char *anchor_name = dw_kaslr_anchor(s, &anchor);
 	bool leaders = false, others = false;
 	buf_puts(out, "#include \"stp_existing.h\"\n\n"
 		 "static void stp_existing_run(bool leader, struct pt_regs *regs)\n{\n");

@@ -249,12 +249,8 @@ static bool kernel_is_ret(const DProbe *d)
 
 static void emit_kernel(Session *s, Buf *out, Vec *probes)
 {
-	uint64_t anchor = dw_symbol(s, "_printk");
-	const char *anchor_name = "_printk";
-	if (!anchor) {
-		anchor = dw_symbol(s, "printk");
-		anchor_name = "printk";
-	}
+	uint64_t anchor;
+	const char *anchor_name = dw_kaslr_anchor(s, &anchor);
 	emit_kprobe_pres(out, probes, kernel_is_ret);
 	buf_puts(out, "static struct stp_kprobe stp_kprobes[] = {\n");
 	vec_foreach(probes, i) {

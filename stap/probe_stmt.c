@@ -529,10 +529,11 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 	}
 	buf_puts(out, "static int stp_fam_stmt_register(void)\n{\n\tint rc = 0;\n\n");
 	if (need_kaslr) {
-		const char *anchor = dw_symbol(s, "_printk") ? "_printk" : "printk";
+		uint64_t addr;
+		const char *anchor = dw_kaslr_anchor(s, &addr);
 		buf_printf(out, "\t/* KASLR: every kernel address moved by the same amount */\n"
 			   "\tstp_kaslr_offset = (unsigned long)&%s - 0x%" PRIx64 "UL;\n",
-			   anchor, dw_symbol(s, anchor));
+			   anchor, addr);
 	}
 	vec_foreach(&kern, i) {
 		SData *sd = ((DProbe *)vec_get(&kern, i))->fdata;
