@@ -57,6 +57,7 @@ typedef struct DwSym {
 	uint64_t addr;
 	uint64_t size;
 	bool func;
+	bool global;		/* bound outside its file (what .exported means) */
 } DwSym;
 
 static DwKernel *kern;
@@ -322,6 +323,7 @@ static void load_symtab(DwKernel *k)
 			s->addr = sym.st_value;
 			s->size = sym.st_size;
 			s->func = type == STT_FUNC;
+			s->global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
 			vec_push(&k->syms, s);
 			if (str_eq(name, "_stext"))
 				k->stext = sym.st_value;
@@ -413,6 +415,15 @@ uint64_t dw_symbol(Session *s, const char *name)
 	return sym_address(kern, name);
 }
 
+/* Is the kernel's symbol `name` global (.exported probes)? */
+static DwSym *sym_find(DwKernel *k, const char *name);
+
+bool dw_symbol_global(Session *s, const char *name)
+{
+	DwSym *sym = kern ? sym_find(kern, name) : NULL;
+	return sym && sym->global;
+}
+
 /* The symbol a module measures KASLR by (&SYM at run time less its link
  * address): _printk, or printk before 5.15. */
 const char *dw_kaslr_anchor(Session *s, uint64_t *addr)
@@ -422,15 +433,21 @@ const char *dw_kaslr_anchor(Session *s, uint64_t *addr)
 	return name;
 }
 
-static uint64_t sym_address(DwKernel *k, const char *name)
+static DwSym *sym_find(DwKernel *k, const char *name)
 {
 	if (!k->nsymhash)
-		return 0;
+		return NULL;
 	size_t h = hash_bytes(0, name, strlen(name)) & (k->nsymhash - 1);
 	for (; k->symhash[h]; h = (h + 1) & (k->nsymhash - 1))
 		if (str_eq(k->symhash[h]->name, name))
-			return k->symhash[h]->addr;
-	return 0;
+			return k->symhash[h];
+	return NULL;
+}
+
+static uint64_t sym_address(DwKernel *k, const char *name)
+{
+	DwSym *sym = sym_find(k, name);
+	return sym ? sym->addr : 0;
 }
 
 /* Text symbols of the kernel's symbol table (for DWARF-less kprobes). */

@@ -23,9 +23,9 @@ typedef struct KData {
 
 enum { ANY_COPY, OUT_OF_LINE, INLINED };	/* which copies of a function */
 
-/* kernel.function(STR)[.call|.inline|.return][.maxactive(N)] */
+/* kernel.function(STR)[.exported][.call|.inline|.return][.maxactive(N)] */
 static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int *copies, int64_t *maxactive,
-			const Tok **bad)
+			bool *exported, const Tok **bad)
 {
 	if (!pp_is(pp, 2, "kernel", "function"))
 		return false;
@@ -36,9 +36,12 @@ static bool parse_point(const ProbePoint *pp, const char **spec, bool *ret, int 
 	*ret = false;
 	*copies = ANY_COPY;
 	*maxactive = -1;
+	*exported = false;
 	for (int i = 2; i < pp->comps.len; i++) {
 		const PPComp *c = pp_comp(pp, i);
-		if (str_eq(c->name, "return") && !c->arg)
+		if (str_eq(c->name, "exported") && !c->arg && i == 2)
+			*exported = true, *copies = OUT_OF_LINE;
+		else if (str_eq(c->name, "return") && !c->arg)
 			*ret = true, *copies = OUT_OF_LINE;	/* an inlined copy has no return */
 		else if (str_eq(c->name, "call") && !c->arg)
 			*copies = OUT_OF_LINE;
@@ -72,8 +75,9 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 	bool ret;
 	int copies;
 	int64_t maxactive;
+	bool exported;
 	const Tok *bad = NULL;
-	if (!parse_point(d->pp, &spec, &ret, &copies, &maxactive, &bad))
+	if (!parse_point(d->pp, &spec, &ret, &copies, &maxactive, &exported, &bad))
 		return false;
 	if (bad) {
 		pp_error(d->pp, bad, "invalid suffix for probe");
@@ -95,6 +99,13 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 	Vec funcs = {0}, blocked = {0};
 	if (copies != INLINED)
 		dw_functions_blocked(s, name, file, &funcs, &blocked);
+	if (exported) {	/* only the functions bound outside their file */
+		Vec keep = {0};
+		vec_foreach(&funcs, i)
+			if (dw_symbol_global(s, ((DwFunc *)vec_get(&funcs, i))->name))
+				vec_push(&keep, vec_get(&funcs, i));
+		funcs = keep;
+	}
 	if (copies != OUT_OF_LINE)
 		dw_inline_instances(s, name, file, &funcs, &blocked);
 	const Tok *kw = d->probe ? d->probe->tok : d->pp->tok;
@@ -152,8 +163,10 @@ static bool expand_kernel(Session *s, DProbe *d, Vec *out)
 		c->is_return = ret;
 		c->ppfunc = f->name;
 		/* the suffix as written: .call and .inline stay in pp() */
-		c->pp_text = xsprintf("kernel.function(\"%s@%s:%d\")%s", f->name, f->decl_file, f->decl_line,
-				      ret ? ".return" : copies == OUT_OF_LINE ? ".call" : copies == INLINED ? ".inline" : "");
+		c->pp_text = xsprintf("kernel.function(\"%s@%s:%d\")%s%s", f->name, f->decl_file, f->decl_line,
+				      exported ? ".exported" : "",
+				      ret ? ".return" : copies == OUT_OF_LINE && !exported ? ".call" :
+				      copies == INLINED ? ".inline" : "");
 		if (maxactive >= 0)
 			c->pp_text = xsprintf("%s.maxactive(%" PRId64 ")", c->pp_text, maxactive);
 		vec_push(out, c);
@@ -292,7 +305,8 @@ void kernel_list_vars(Session *s, DProbe *d, Buf *out)
 static const char *const kernel_patterns[] = {
 	"kernel.function(string)", "kernel.function(string).call", "kernel.function(string).inline",
 	"kernel.function(string).return",
-	"kernel.function(string).return.maxactive(number)", NULL,
+	"kernel.function(string).return.maxactive(number)", "kernel.function(string).exported",
+	"kernel.function(string).exported.call", "kernel.function(string).exported.return", NULL,
 };
 
 const Family family_kernel = {

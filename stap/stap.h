@@ -544,6 +544,7 @@ const char *similar_names(const char *name, Vec *cands);	/* " (similar: ...)" or
 const char *similar_names_as(const char *label, const char *name, Vec *cands);	/* " (LABEL: ...)" */
 void dw_vars_text(Session *s, DwFunc *f, bool is_return, Buf *out);	/* -L */
 uint64_t dw_symbol(Session *s, const char *name);	/* link address, 0 if unknown */
+bool dw_symbol_global(Session *s, const char *name);	/* bound outside its file */
 const char *dw_kaslr_anchor(Session *s, uint64_t *addr);	/* "_printk" (or "printk") and its address */
 uint64_t dw_stext(void);
 void dw_text_symbols(Session *s, Vec *out);	/* function symbols, if debuginfo exists */
