@@ -85,10 +85,14 @@ static __printf(2, 3) void stp_error(struct stp_context *c, const char *fmt, ...
 	c->error_loc = NULL;
 }
 
+/* No error: after try/catch caught one, and after a hit reported one.
+ * Between hits a context holds no error (and nesting 0), so a hit starts
+ * without storing these. */
 static inline void stp_error_clear(struct stp_context *c)
 {
 	c->last_error = NULL;
 	c->error_loc = NULL;
+	c->error_fatal = 0;
 }
 
 /* Statement prologue: where we are, and the MAXACTION budget. */
@@ -140,22 +144,12 @@ static void stp_note_skipped(bool reentrance)
 #endif
 }
 
-/* Between hits a context holds no error (last_error, error_loc and
- * error_fatal clear) and nesting 0: a hit starts without storing them,
- * and one that ends with an error clears it here, after reporting it. */
-static __always_inline void stp_error_reset(struct stp_context *c)
-{
-	c->last_error = NULL;
-	c->error_loc = NULL;
-	c->error_fatal = 0;
-}
-
 static noinline void stp_probe_finish_slow(struct stp_context *c)
 {
 	stp_print_flush();	/* the handler's output before its error message */
 	if (c->last_error) {
 		stp_report_error(c);
-		stp_error_reset(c);
+		stp_error_clear(c);
 	}
 }
 
@@ -179,8 +173,8 @@ static noinline void stp_probe_finish_slow(struct stp_context *c)
  * and counts for all the hits since the previous timed one.  The gaps
  * are pseudo-random (1 to 2*SAMPLE-1 hits), so probes that alternate in a
  * fixed pattern (a call and its return) are sampled alike; the estimate
- * of the cycles used is unbiased (for handlers shorter than OUTLIER).  -DSTP_OVERLOAD_SAMPLE=1 times every
- * hit. */
+ * of the cycles used is unbiased (for handlers shorter than OUTLIER).
+ * -DSTP_OVERLOAD_SAMPLE=1 times every hit. */
 #ifndef STP_OVERLOAD_INTERVAL
 #define STP_OVERLOAD_INTERVAL 1000000000LL
 #endif
@@ -370,7 +364,7 @@ static bool stp_probe_run_entry(void (*fn)(struct stp_context *), struct pt_regs
 	fn(c);
 	ok = !c->last_error;
 	if (unlikely(!ok))
-		stp_error_reset(c);
+		stp_error_clear(c);
 out:
 	barrier();
 	c->busy_n--;

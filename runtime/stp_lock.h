@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* stp_lock.h - locks on script globals.
  *
- * Each global has a reader/writer lock (our own, below).  The translator knows which
- * globals a probe (and the functions it calls) reads and writes; the probe
- * entry takes those locks in index order, with trylock only (a probe may
- * run in NMI context), up to MAXTRYLOCK attempts TRYLOCKDELAY us apart.
+ * Each global has a reader/writer lock (our own, below).  The translator
+ * knows which globals a probe (and the functions it calls) reads and
+ * writes; the probe entry takes those locks in index order, with trylock
+ * only (a probe may run in NMI context), up to MAXTRYLOCK attempts
+ * TRYLOCKDELAY us apart.
  * Failing that the hit is skipped and counted.
  */
 #ifndef STP_LOCK_H

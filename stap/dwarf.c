@@ -275,10 +275,26 @@ static bool load_index(DwKernel *k, const char *path)
 	return k->index.funcs.len > 0 && k->index.inl_text;
 }
 
+/* A cache file is written beside its final name and renamed into place:
+ * a reader never sees half of one. */
+static FILE *cache_create(const char *path, const char **tmp)
+{
+	*tmp = xsprintf("%s.%d", path, (int)getpid());
+	return fopen(*tmp, "w");
+}
+
+static void cache_commit(FILE *f, const char *tmp, const char *path)
+{
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
 static void save_index(DwKernel *k, const char *path)
 {
-	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
+	const char *tmp;
+	FILE *f = cache_create(path, &tmp);
 	if (!f)
 		return;
 	fputs(index_magic, f);
@@ -293,10 +309,7 @@ static void save_index(DwKernel *k, const char *path)
 		fprintf(f, "%s\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\n", d->name, d->cu_off, d->die_off,
 			d->decl_line, d->decl_file);
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
-		unlink(tmp);
+	cache_commit(f, tmp, path);
 }
 
 static void load_symtab(DwKernel *k)
@@ -384,9 +397,10 @@ int dw_kernel(Session *s, const Tok *at)
 	return 0;
 }
 
-/* The kernel's function index: read from its cache file, or built (and
- * saved) once per build-id, the first time a lookup needs it.  Scripts
- * that only name tracepoints or types never read its 10 MB. */
+/* A kernel's or module's function index: read from its cache file, or
+ * built (and saved) once per build-id, the first time a lookup needs it.
+ * Scripts that only name tracepoints or types never read the kernel's
+ * 10 MB. */
 static DwIndex *kindex(DwKernel *k)
 {
 	if (k->indexed)
@@ -1877,8 +1891,8 @@ static void load_named(void)
 		}
 		off = next;
 	}
-	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
+	const char *tmp;
+	FILE *f = cache_create(path, &tmp);
 	if (!f)
 		return;
 	fputs("ctap-dwarf-types 1\n", f);
@@ -1886,8 +1900,7 @@ static void load_named(void)
 		DwNamed *e = vec_get(&named, i);
 		fprintf(f, "%" PRIx64 "\t%d\t%s\n", e->die_off, e->tag, e->name);
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	cache_commit(f, tmp, path);
 }
 
 /* The DIE of a struct/union/typedef named like @cast's type argument. */
@@ -2123,8 +2136,8 @@ static bool load_tracepoints(const char *path, Vec *all)
 
 static void save_tracepoints(const char *path, Vec *all)
 {
-	const char *tmp = xsprintf("%s.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
+	const char *tmp;
+	FILE *f = cache_create(path, &tmp);
 	if (!f)
 		return;
 	fputs(tp_magic, f);
@@ -2134,10 +2147,7 @@ static void save_tracepoints(const char *path, Vec *all)
 		fprintf(f, "%s\t%s\t%" PRIx64 "\t%" PRIx64 "\t%" PRIx64 "\t%d\t%s\n", tp->system, tp->name,
 			d->low_pc, d->cu_off, d->die_off, d->decl_line, d->decl_file);
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
-		unlink(tmp);
+	cache_commit(f, tmp, path);
 }
 
 Vec *dw_tracepoints(Session *s)
@@ -2493,17 +2503,8 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : xsprintf("%s-%s", s->kernel.release, key));
 	buf_free(&b);
 	m->k = k;
-	const char *dir = xsprintf("%s/cache/dwarf", cache_dir());
-	const char *ipath = xsprintf("%s/%s.idx", dir, k->build_id);
-	if (!load_index(k, ipath)) {
-		k->index.funcs = (Vec){0};
-		k->index.inlines = (Vec){0};
-		build_index(k);
-		mkdirs(dir);
-		save_index(k, ipath);
-	}
-	k->index_path = ipath;
-	k->indexed = true;	/* a module's index is small: read at once */
+	k->index_path = xsprintf("%s/cache/dwarf/%s.idx", cache_dir(), k->build_id);
+	kindex(k);	/* a module's index is small: read at once */
 	vec_push(&modules, m);
 	return m;
 }

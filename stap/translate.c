@@ -1401,9 +1401,6 @@ static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
 	buf_free(&body);
 }
 
-/* the generated C of a handler that is inlined, at most (bytes) */
-#define HANDLER_INLINE_MAX 0
-
 static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 {
 	Gen g = { .s = s, .err_label = "out", .probe = d, .locals = &d->locals };
@@ -1443,11 +1440,8 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 				vec_push(&g.extra_fields, vec_get(&e.extra_fields, i));
 	}
 	emit_frame(frames, &g, d->cname, NULL, &d->locals, TY_UNKNOWN);
-	/* a small handler is inlined into its hit paths (a module built for
-	 * size would call it); big ones stay out of line, one copy */
-	bool small = body.len <= HANDLER_INLINE_MAX;
-	buf_printf(code, "/* probe %s */\nstatic %svoid %s(struct stp_context *%sc)\n{\n%s}\n\n",
-		   d->pp_text, small ? "__always_inline " : "", d->cname, ctx_qual(&g), buf_cstr(&body));
+	buf_printf(code, "/* probe %s */\nstatic void %s(struct stp_context *%sc)\n{\n%s}\n\n",
+		   d->pp_text, d->cname, ctx_qual(&g), buf_cstr(&body));
 	if (d->entry_exprs.len)
 		buf_printf(code, "/* probe %s: values at the call */\nstatic void %s_entry(struct stp_context *c)\n{\n%s}\n\n",
 			   d->pp_text, d->cname, buf_cstr(&entry));
