@@ -232,8 +232,10 @@ static void parse_options(Session *s, int argc, char **argv)
 	};
 	int c, listings = 0;
 	bool pass_given = false;
-	/* '+': stop at the first non-option (the script), as SystemTap does. */
-	while ((c = getopt_long(argc, argv, "+hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:PG:",
+	/* Options may follow the script (`stap x.stp -c CMD`): getopt moves
+	 * the script and its arguments to the end, as SystemTap's does; `--`
+	 * ends the options. */
+	while ((c = getopt_long(argc, argv, "hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:PG:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); exit(0);

@@ -230,7 +230,9 @@ static void parse_options(int argc, char **argv)
 
 	if (getenv("SYSTEMTAP_VERBOSE"))
 		opt.verbose = atoi(getenv("SYSTEMTAP_VERBOSE"));
-	while ((c = getopt(argc, argv, "+vVhwuc:x:o:b::s:S:T:LAdD")) != -1) {
+	/* options may follow the module (getopt moves them first), as in
+	 * SystemTap's staprun */
+	while ((c = getopt(argc, argv, "vVhwuc:x:o:b::s:S:T:LAdD")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose++;
