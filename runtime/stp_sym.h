@@ -594,17 +594,21 @@ static void stp_print_regs(struct stp_out *o, struct pt_regs *r)
 
 /* ---- probes on module symbols
  *
- * module("M").function/statement probes register as "M:symbol"+offset,
- * which the kernel resolves itself.  Those of modules not loaded yet wait:
- * a module notifier registers them when their module comes (before its
- * init runs) and unregisters them when it goes, so they follow it through
- * unload and reload, as SystemTap's do.
+ * module("M").function/statement and kprobe.module("M").function probes
+ * register as "M:symbol"+offset, which the kernel resolves itself.  Those
+ * of modules not loaded yet wait: a module notifier registers them when
+ * their module comes (before its init runs: probes in init functions fire)
+ * and unregisters them when it goes, so they follow it through unload and
+ * reload.  Each probe family hands over one array (a set).
  */
 #include <linux/notifier.h>
 #include <linux/mutex.h>
 
-static struct stp_kprobe *stp_modprobes;
-static int stp_modprobes_n;
+#define STP_MODPROBE_SETS 2
+static struct {
+	struct stp_kprobe *kps;
+	int n;
+} stp_modprobe_sets[STP_MODPROBE_SETS];
 static DEFINE_MUTEX(stp_modprobes_lock);
 
 static bool stp_modprobe_in(const struct stp_kprobe *sk, const char *mod)
@@ -614,14 +618,14 @@ static bool stp_modprobe_in(const struct stp_kprobe *sk, const char *mod)
 	return !strncmp(sk->symbol, mod, n) && sk->symbol[n] == ':';
 }
 
-/* Register the waiting probes of module mod (NULL: all).  At the start a
- * module that is not loaded is no error: its probes wait. */
-static void stp_modprobes_arm(const char *mod)
+/* Register the waiting probes of a set for module mod (NULL: all).  At
+ * the start a module that is not loaded is no error: its probes wait. */
+static void stp_modprobes_arm(struct stp_kprobe *kps, int n, const char *mod)
 {
 	int i, rc;
 
-	for (i = 0; i < stp_modprobes_n; i++) {
-		struct stp_kprobe *sk = &stp_modprobes[i];
+	for (i = 0; i < n; i++) {
+		struct stp_kprobe *sk = &kps[i];
 
 		if (sk->registered || (mod && !stp_modprobe_in(sk, mod)))
 			continue;
@@ -631,24 +635,29 @@ static void stp_modprobes_arm(const char *mod)
 	}
 }
 
-static void stp_modprobes_disarm(const char *mod)
+static void stp_modprobes_disarm(struct stp_kprobe *kps, int n, const char *mod)
 {
 	int i;
 
-	for (i = 0; i < stp_modprobes_n; i++)
-		if (!mod || stp_modprobe_in(&stp_modprobes[i], mod))
-			stp_kprobe_unregister_one(&stp_modprobes[i]);
+	for (i = 0; i < n; i++)
+		if (!mod || stp_modprobe_in(&kps[i], mod))
+			stp_kprobe_unregister_one(&kps[i]);
 }
 
 static int stp_modprobes_notify(struct notifier_block *nb, unsigned long state, void *data)
 {
 	struct module *mod = data;
+	int i;
 
 	mutex_lock(&stp_modprobes_lock);
-	if (state == MODULE_STATE_COMING)
-		stp_modprobes_arm(mod->name);
-	else if (state == MODULE_STATE_GOING)
-		stp_modprobes_disarm(mod->name);
+	for (i = 0; i < STP_MODPROBE_SETS; i++) {
+		if (!stp_modprobe_sets[i].kps)
+			continue;
+		if (state == MODULE_STATE_COMING)
+			stp_modprobes_arm(stp_modprobe_sets[i].kps, stp_modprobe_sets[i].n, mod->name);
+		else if (state == MODULE_STATE_GOING)
+			stp_modprobes_disarm(stp_modprobe_sets[i].kps, stp_modprobe_sets[i].n, mod->name);
+	}
 	mutex_unlock(&stp_modprobes_lock);
 	return NOTIFY_DONE;
 }
@@ -656,27 +665,41 @@ static int stp_modprobes_notify(struct notifier_block *nb, unsigned long state, 
 static struct notifier_block stp_modprobes_nb = {
 	.notifier_call = stp_modprobes_notify,
 };
+static int stp_modprobes_users;
 
 static int stp_modprobes_register(struct stp_kprobe *kps, int n)
 {
-	int rc;
+	int i, rc;
 
-	stp_modprobes = kps;
-	stp_modprobes_n = n;
-	rc = register_module_notifier(&stp_modprobes_nb);
-	if (rc)
-		return rc;
+	for (i = 0; i < STP_MODPROBE_SETS && stp_modprobe_sets[i].kps; i++)
+		;
+	if (i == STP_MODPROBE_SETS)
+		return -ENOSPC;
+	if (!stp_modprobes_users) {
+		rc = register_module_notifier(&stp_modprobes_nb);
+		if (rc)
+			return rc;
+	}
+	stp_modprobes_users++;
 	mutex_lock(&stp_modprobes_lock);
-	stp_modprobes_arm(NULL);
+	stp_modprobe_sets[i].kps = kps;
+	stp_modprobe_sets[i].n = n;
+	stp_modprobes_arm(kps, n, NULL);
 	mutex_unlock(&stp_modprobes_lock);
 	return 0;
 }
 
-static void stp_modprobes_unregister(void)
+static void stp_modprobes_unregister(struct stp_kprobe *kps, int n)
 {
-	unregister_module_notifier(&stp_modprobes_nb);
+	int i;
+
+	if (!--stp_modprobes_users)
+		unregister_module_notifier(&stp_modprobes_nb);
 	mutex_lock(&stp_modprobes_lock);
-	stp_modprobes_disarm(NULL);
+	for (i = 0; i < STP_MODPROBE_SETS; i++)
+		if (stp_modprobe_sets[i].kps == kps)
+			stp_modprobe_sets[i].kps = NULL;
+	stp_modprobes_disarm(kps, n, NULL);
 	mutex_unlock(&stp_modprobes_lock);
 }
 

@@ -193,20 +193,19 @@ static const char *error_shape(const char *msg)
 }
 
 /* SystemTap's chained errors ("while resolving probe point" with its
- * cause) are one error: a repeat of the first part is counted once and
- * the cause not said.  True when the caller should say nothing more. */
-bool error_chain_repeated(const char *first)
+ * cause) are one error: a repeat of both is counted once and not said.
+ * True when the caller should say nothing more. */
+bool error_chain_repeated(const char *first, const char *cause)
 {
 	if (g_diag_quiet || g_diag_quiet_errors)
 		return false;
-	bool all = g_session && g_session->verbose > 0;
-	const char *key = error_shape(first);
-	vec_foreach(&seen_msgs, i)
-		if (strcmp(vec_get(&seen_msgs, i), key) == 0 && !all) {
-			g_errors++;
-			suppressed_errors++;
-			return true;
-		}
+	if (g_diag_capture)
+		return false;	/* said, or not, when replayed */
+	if (already_said(xsprintf("%s\n%s", error_shape(first), error_shape(cause)))) {
+		g_errors++;
+		suppressed_errors++;
+		return true;
+	}
 	return false;
 }
 
@@ -227,8 +226,10 @@ void error_tok(const Tok *t, const char *fmt, ...)
 	if (g_diag_quiet || g_diag_quiet_errors)
 		return;
 	flush_blank();
-	/* a check named by a site repeats whatever its message's names */
-	if (already_said(g_diag_site ? xsprintf("@%s", g_diag_site) : error_shape(msg))) {
+	/* a check named by a site repeats whatever its message's names; the
+	 * first part of a chained error is judged with its cause */
+	if (!str_eq(msg, "while resolving probe point") &&
+	    already_said(g_diag_site ? xsprintf("@%s", g_diag_site) : error_shape(msg))) {
 		suppressed_errors++;
 		return;
 	}

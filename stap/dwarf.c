@@ -2452,6 +2452,11 @@ static const Dwfl_Callbacks offline_callbacks = {
 	.section_address = dwfl_offline_section_address,
 };
 
+bool dw_module_known(Session *s, const char *name)
+{
+	return module_debug_file(s, name) != NULL;
+}
+
 DwModule *dw_module(Session *s, const char *name, const Tok *at)
 {
 	char *key = xstrdup(name);
@@ -2515,27 +2520,13 @@ const char *dw_module_name(DwModule *m)
 }
 
 /* The ELF symbol holding addr (a DWARF address of m) and addr's offset
- * in it; NULL when none does.  Functions in init sections (gone once the
- * module is loaded) report *init. */
-const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off, bool *init)
+ * in it; NULL when none does. */
+const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off)
 {
 	GElf_Off o = 0;
 	GElf_Sym sym;
-	GElf_Word shndx = 0;
-	Elf *elf = NULL;
-	Dwarf_Addr bias = 0;
-	const char *name = dwfl_module_addrinfo(m->mod, addr, &o, &sym, &shndx, &elf, &bias);
+	const char *name = dwfl_module_addrinfo(m->mod, addr, &o, &sym, NULL, NULL, NULL);
 	*off = o;
-	*init = false;
-	if (name && elf) {
-		size_t shstrndx;
-		Elf_Scn *scn = elf_getscn(elf, shndx);
-		GElf_Shdr sh;
-		if (scn && gelf_getshdr(scn, &sh) && elf_getshdrstrndx(elf, &shstrndx) == 0) {
-			const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
-			*init = sname && str_startswith(sname, ".init");
-		}
-	}
 	return name ? xstrdup(name) : NULL;
 }
 

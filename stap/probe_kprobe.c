@@ -1,5 +1,6 @@
-/* probe_kprobe.c - DWARF-less kprobe.function("NAME")[.return] and
- * kprobe.module("M").function("NAME")[.return] probes.
+/* probe_kprobe.c - DWARF-less kprobe.function("NAME")[.return],
+ * kprobe.module("M").function("NAME")[.return] and (guru mode)
+ * kprobe.statement(ADDRESS).absolute probes.
  *
  * Names (with wildcards) are matched against the target kernel's symbol
  * table: System.map from /boot or the lab's cache, or the debuginfo's
@@ -15,6 +16,8 @@
 
 typedef struct KPData {
 	const char *symbol;	/* "name" or "module:name" */
+	const char *module;	/* kprobe.module("M") or NULL */
+	uint64_t addr;		/* kprobe.statement(ADDR).absolute: a run-time address */
 	bool ret;
 	int64_t maxactive;
 } KPData;
@@ -98,6 +101,7 @@ static DProbe *concrete(DProbe *d, const char *module, const char *sym, bool ret
 	*c = *d;
 	KPData *kd = xalloc(sizeof *kd);
 	kd->symbol = module ? xsprintf("%s:%s", module, sym) : sym;
+	kd->module = module;
 	kd->ret = ret;
 	kd->maxactive = maxactive;
 	c->fdata = kd;
@@ -108,12 +112,42 @@ static DProbe *concrete(DProbe *d, const char *module, const char *sym, bool ret
 	return c;
 }
 
+/* kprobe.statement(ADDRESS).absolute: the address as it is at run time. */
+static bool expand_statement(Session *s, DProbe *d, Vec *out)
+{
+	const ProbePoint *pp = d->pp;
+	const PPComp *st = pp_comp(pp, 1);
+	if (!st->arg || st->arg->kind != N_NUM)
+		return false;
+	if (pp->comps.len != 3 || !str_eq(pp_comp(pp, 2)->name, "absolute") || pp_comp(pp, 2)->arg) {
+		pp_error(pp, pp_comp(pp, pp->comps.len < 3 ? 1 : pp->comps.len > 3 ? 3 : 2)->tok, pp->comps.len < 3 ?
+			 "probe point truncated (follow:  absolute)" : "invalid suffix for probe");
+		return true;
+	}
+	if (!s->guru) {
+		pp_error(pp, d->probe ? d->probe->tok : pp->tok,
+			 "absolute statement probe in unprivileged script; need stap -g");
+		return true;
+	}
+	DProbe *c = xalloc(sizeof *c);
+	*c = *d;
+	KPData *kd = xalloc(sizeof *kd);
+	kd->addr = (uint64_t)st->arg->num;
+	kd->symbol = "";
+	c->fdata = kd;
+	c->pp_text = xsprintf("kprobe.statement(0x%" PRIx64 ").absolute", kd->addr);
+	vec_push(out, c);
+	return true;
+}
+
 static bool expand_kprobe(Session *s, DProbe *d, Vec *out)
 {
 	const char *module, *name;
 	bool ret;
 	int64_t maxactive;
 	const Tok *bad = NULL;
+	if (pp_is(d->pp, 2, "kprobe", "statement"))
+		return expand_statement(s, d, out);
 	if (!parse_kprobe(d->pp, &module, &name, &ret, &maxactive, &bad))
 		return false;
 	if (bad) {
@@ -123,6 +157,8 @@ static bool expand_kprobe(Session *s, DProbe *d, Vec *out)
 	bool wild = strpbrk(name, "*?[") != NULL;
 	if (!wild || module) {
 		/* exact names are resolved by the kernel at registration */
+		if (module && dw_module_known(s, module))
+			note_probed_module(s, module);
 		vec_push(out, concrete(d, module, name, ret, maxactive));
 		return true;
 	}
@@ -154,14 +190,21 @@ static bool kprobe_is_ret(const DProbe *d)
 	return ((KPData *)d->fdata)->ret;
 }
 
-static void emit_kprobe(Session *s, Buf *out, Vec *probes)
+/* One array: the kernel's probes (kernel == true) or the modules'. */
+static int emit_array(Buf *out, Vec *probes, bool kernel, const char *name)
 {
-	emit_kprobe_pres(out, probes, kprobe_is_ret);
-	buf_puts(out, "static struct stp_kprobe stp_kprobes_nodw[] = {\n");
+	int n = 0;
 	vec_foreach(probes, i) {
 		DProbe *d = vec_get(probes, i);
 		KPData *kd = d->fdata;
-		buf_printf(out, "\t{ .probe = &stp_probes[%d], .symbol = \"%s\"", d->index, kd->symbol);
+		if (!kd->module != kernel)
+			continue;
+		if (!n++)
+			buf_printf(out, "static struct stp_kprobe %s[] = {\n", name);
+		if (kd->addr)
+			buf_printf(out, "\t{ .probe = &stp_probes[%d]", d->index);
+		else
+			buf_printf(out, "\t{ .probe = &stp_probes[%d], .symbol = \"%s\"", d->index, kd->symbol);
 		emit_kprobe_pre_field(out, probes, d, kd->ret);
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
@@ -170,18 +213,51 @@ static void emit_kprobe(Session *s, Buf *out, Vec *probes)
 		}
 		buf_puts(out, " },\n");
 	}
-	buf_puts(out, "};\n\n"
-		 "static int stp_fam_kprobe_register(void)\n{\n"
-		 "\treturn stp_kprobes_register(stp_kprobes_nodw, ARRAY_SIZE(stp_kprobes_nodw));\n}\n\n"
-		 "static void stp_fam_kprobe_unregister(void)\n{\n"
-		 "\tstp_kprobes_unregister(stp_kprobes_nodw, ARRAY_SIZE(stp_kprobes_nodw));\n}\n\n");
+	if (n)
+		buf_puts(out, "};\n\n");
+	return n;
+}
+
+/* kprobe.module probes wait for their module as module(...) probes do. */
+static void emit_kprobe(Session *s, Buf *out, Vec *probes)
+{
+	emit_kprobe_pres(out, probes, kprobe_is_ret);
+	bool kern = emit_array(out, probes, true, "stp_kprobes_nodw");
+	bool mods = emit_array(out, probes, false, "stp_kprobes_nodw_mod");
+	buf_puts(out, "static int stp_fam_kprobe_register(void)\n{\n\tint rc = 0;\n\n");
+	int k = 0;
+	vec_foreach(probes, i) {
+		/* registration adds stp_kaslr_offset to addresses: undone here */
+		KPData *kd = ((DProbe *)vec_get(probes, i))->fdata;
+		if (kd->module)
+			continue;
+		if (kd->addr)
+			buf_printf(out, "\tstp_kprobes_nodw[%d].addr = 0x%" PRIx64 "UL - stp_kaslr_offset;\n",
+				   k, kd->addr);
+		k++;
+	}
+	if (kern)
+		buf_puts(out, "\trc = stp_kprobes_register(stp_kprobes_nodw, ARRAY_SIZE(stp_kprobes_nodw));\n"
+			 "\tif (rc)\n\t\treturn rc;\n");
+	if (mods) {
+		buf_puts(out, "\trc = stp_modprobes_register(stp_kprobes_nodw_mod, ARRAY_SIZE(stp_kprobes_nodw_mod));\n");
+		if (kern)
+			buf_puts(out, "\tif (rc)\n\t\tstp_kprobes_unregister(stp_kprobes_nodw, "
+				 "ARRAY_SIZE(stp_kprobes_nodw));\n");
+	}
+	buf_puts(out, "\treturn rc;\n}\n\nstatic void stp_fam_kprobe_unregister(void)\n{\n");
+	if (mods)
+		buf_puts(out, "\tstp_modprobes_unregister(stp_kprobes_nodw_mod, ARRAY_SIZE(stp_kprobes_nodw_mod));\n");
+	if (kern)
+		buf_puts(out, "\tstp_kprobes_unregister(stp_kprobes_nodw, ARRAY_SIZE(stp_kprobes_nodw));\n");
+	buf_puts(out, "}\n\n");
 }
 
 static const char *const kprobe_patterns[] = {
 	"kprobe.function(string)", "kprobe.function(string).call", "kprobe.function(string).return",
 	"kprobe.function(string).return.maxactive(number)",
 	"kprobe.module(string).function(string)", "kprobe.module(string).function(string).call",
-	"kprobe.module(string).function(string).return", NULL,
+	"kprobe.module(string).function(string).return", "kprobe.statement(number).absolute", NULL,
 };
 
 const Family family_kprobe = {

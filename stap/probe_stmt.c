@@ -297,16 +297,17 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 		report_missing_line(pt, vec_get(&funcs, 0), &ls, &all);
 }
 
-/* Module probes register by ELF symbol; init code is gone once loaded. */
+/* Module probes register by ELF symbol, the kernel resolving it.  Those
+ * in init functions fire only when the module loads after the start (its
+ * init code is freed after its init has run). */
 static void bind_module_symbols(DwModule *mod, Vec *probes, int from)
 {
 	int keep = from;
 	for (int i = from; i < probes->len; i++) {
 		DProbe *c = vec_get(probes, i);
 		SData *sd = c->fdata;
-		bool init;
-		const char *sym = dw_module_symbol(mod, sd->pc, &sd->offset, &init);
-		if (!sym || init)
+		const char *sym = dw_module_symbol(mod, sd->pc, &sd->offset);
+		if (!sym)
 			continue;
 		sd->symbol = xsprintf("%s:%s", dw_module_name(mod), sym);
 		probes->data[keep++] = c;
@@ -332,6 +333,8 @@ static void expand_module(Session *s, DProbe *d, Point *pt, Vec *out)
 		else
 			pp_error(d->pp, d->pp->tok, "module(\"%s\").statement(ADDRESS) is not supported", pt->module);
 		bind_module_symbols(mod, out, from);
+		if (out->len > from)
+			note_probed_module(s, dw_module_name(mod));
 		dw_module_restore(prev);
 	}
 }
@@ -552,7 +555,7 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 	}
 	buf_puts(out, "\treturn rc;\n}\n\nstatic void stp_fam_stmt_unregister(void)\n{\n");
 	if (mods.len)
-		buf_puts(out, "\tstp_modprobes_unregister();\n");
+		buf_puts(out, "\tstp_modprobes_unregister(stp_stmt_modprobes, ARRAY_SIZE(stp_stmt_modprobes));\n");
 	if (kern.len)
 		buf_puts(out, "\tstp_kprobes_unregister(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n");
 	buf_puts(out, "}\n\n");

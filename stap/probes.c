@@ -77,7 +77,7 @@ void pp_error(const ProbePoint *pp, const Tok *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvsprintf(fmt, ap);
 	va_end(ap);
-	if (error_chain_repeated("while resolving probe point"))
+	if (error_chain_repeated("while resolving probe point", msg))
 		return;
 	error_tok(pp->tok, "while resolving probe point");
 	error_tok(t, "%s", msg);

@@ -94,6 +94,11 @@ int run_module(Session *s)
 		vec_push(&argv, "-v");
 	vec_push(&argv, "-f");
 	vec_push(&argv, (void *)ko);
+	vec_foreach(&s->probed_modules, i) {
+		/* the lab kernel's modules the probes name, for modprobe there */
+		vec_push(&argv, "-k");
+		vec_push(&argv, vec_get(&s->probed_modules, i));
+	}
 	if (s->cmd && cmd_program(s->cmd)) {
 		vec_push(&argv, "-x");
 		vec_push(&argv, (void *)cmd_program(s->cmd));

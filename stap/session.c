@@ -79,6 +79,14 @@ const char *tool_path(Session *s, const char *name)
 	return xsprintf(BINDIR "/%s", name);
 }
 
+void note_probed_module(Session *s, const char *name)
+{
+	vec_foreach(&s->probed_modules, i)
+		if (str_eq(vec_get(&s->probed_modules, i), name))
+			return;
+	vec_push(&s->probed_modules, (void *)name);
+}
+
 const char *session_tmpdir(Session *s)
 {
 	if (!s->tmpdir) {

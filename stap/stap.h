@@ -146,7 +146,7 @@ void parse_error_tok(const Tok *t, const char *fmt, ...) __attribute__((format(p
 void parse_error_at(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn_tok(const Tok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "ERROR: ..." */
-bool error_chain_repeated(const char *first);	/* a repeated chained error: counted, not said */
+bool error_chain_repeated(const char *first, const char *cause);	/* a repeated chained error: counted, not said */
 void warn_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* "WARNING: ..." */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 const char *tok_describe(const Tok *t);		/* "identifier 'foo'" */
@@ -591,14 +591,15 @@ typedef struct DwLine {
 } DwLine;
 DwModule *dw_module(Session *s, const char *name, const Tok *at);	/* NULL: warned or an error */
 void dw_module_names(Session *s, const char *pattern, Vec *out);	/* modules with debuginfo */
+bool dw_module_known(Session *s, const char *name);	/* the kernel has module `name` */
+void note_probed_module(Session *s, const char *name);
 const char *dw_module_name(DwModule *m);
 /* Make m's DWARF (NULL: vmlinux's) the one every dw_* call uses; returns
  * the previous selection for dw_module_restore(). */
 void *dw_module_select(DwModule *m);
 void dw_module_restore(void *prev);
-/* The ELF symbol of m holding addr and the offset in it; *init if it is
- * in an init section. */
-const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off, bool *init);
+/* The ELF symbol of m holding addr and the offset in it. */
+const char *dw_module_symbol(DwModule *m, uint64_t addr, uint64_t *off);
 void dw_func_lines(Session *s, DwFunc *f, Vec *out);	/* DwLine* by line */
 DwFunc *dw_func_at(Session *s, uint64_t pc);		/* the function holding pc */
 void dw_vars_at_text(Session *s, DwFunc *f, uint64_t pc, Buf *out);	/* -L at pc */
@@ -671,6 +672,7 @@ struct Session {
 	Vec global_inits;		/* -G var=value, or var=value after the script */
 	bool uses_args;			/* the script reads $N/@N/$#/@# */
 	Vec staprun_opts;		/* passed through to staprun */
+	Vec probed_modules;		/* kernel modules probes name (--vm installs them) */
 	const char *script_text;	/* -e */
 	const char *script_path;	/* file or "-" */
 	const char *runtime_dir;

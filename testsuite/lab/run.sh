@@ -39,11 +39,14 @@ check kernel-release grep -qE '^[0-9]+\.[0-9]+' <<<"$release"
 check no-command-is-lab-failure test $? = 125
 check no-command-message grep -q '^stap-vm: no command' usage.out
 "$vm" --fetch || { echo "FAIL: fetch"; echo "1 passed, 1 failed"; exit 1; }
+"$vm" -k no_such_module -- true >kmod.out 2>&1
+check k-unknown-is-lab-failure test $? = 125
+check k-unknown-message grep -q '^stap-vm: -k no_such_module: the lab kernel .* has no module' kmod.out
 
-# --- one boot: status, separate streams, 1 MB exact, -f, -x, -g, -D, guest
+# --- one boot: status, separate streams, 1 MB exact, -f, -x, -k, -g, -D, guest
 head -c 1048575 /dev/urandom >big.bin && printf x >>big.bin
 printf '#!/bin/sh\necho script-ran >&2\n' >script.sh && chmod 755 script.sh
-"$vm" -f big.bin -f script.sh -x /bin/true -g sum.txt -g sub/nosuch \
+"$vm" -f big.bin -f script.sh -x /bin/true -k nfs -g sum.txt -g sub/nosuch \
 	-D dmesg.txt -- '
 	cat big.bin
 	echo err-line >&2
@@ -56,11 +59,12 @@ printf '#!/bin/sh\necho script-ran >&2\n' >script.sh && chmod 755 script.sh
 		[ -e /sys/kernel/debug/kprobes/list ] && echo mounts-ok >&2
 	ip link show lo | grep -q UP && echo lo-up >&2
 	[ "$(id -u)" = 0 ] && [ "$PWD" = /work ] && echo root-in-work >&2
+	modprobe nfs && grep -q "^sunrpc " /proc/modules && rmmod nfs && echo kmod-deps >&2
 	exit 3' >out.bin 2>err.txt
 status=$?
 check exit-status test $status = 3
 check output-1mb-exact test "$(md5sum <out.bin)" = "$(md5sum <big.bin)"
-printf '%s\n' err-line script-ran true-is-host mounts-ok lo-up root-in-work \
+printf '%s\n' err-line script-ran true-is-host mounts-ok lo-up root-in-work kmod-deps \
 	'stap-vm: -g sub/nosuch: no such file in the guest' >err.want
 check stderr-separate cmp -s err.txt err.want || show stderr err.txt
 check f-file-and-mode grep -q script-ran err.txt
@@ -71,6 +75,7 @@ check D-dmesg grep -q 'Linux version' dmesg.txt
 check guest-mounts grep -q mounts-ok err.txt
 check guest-loopback grep -q lo-up err.txt
 check guest-root-in-work grep -q root-in-work err.txt
+check k-module-with-deps grep -q kmod-deps err.txt
 
 # --- -t: exit 124; output without a trailing newline still arrives
 "$vm" -t 12 -- 'printf before; sleep 1000' >out.txt 2>err.txt

@@ -1,7 +1,9 @@
 #!/bin/bash
 # build.sh - pass 4 of every run test (testsuite/run/NAME.stp) against the
 # lab kernel's headers: NAME.ko appears in $WORK/modules as t_NAME.ko.
-# A first line "#! OPTIONS" gives extra stap options (e.g. -DMAXACTION=5).
+# A first line "#! OPTIONS [-- ARGS]" gives extra stap options (e.g.
+# -DMAXACTION=5) and script arguments; it is expanded by the shell, with
+# $(lab_addr SYMBOL): SYMBOL's address in the lab kernel booted nokaslr.
 set -u
 src=$TESTSUITE/run
 out=$WORK/modules
@@ -12,19 +14,28 @@ if ! "$STAP" -p4 -m t_probe_build -e 'probe begin { exit() }' > "$out/probe.log"
 fi
 rm -f t_probe_build.ko
 
+lab_addr() {
+	local kver
+	kver=$("$STAPVM" --kernel-release) &&
+		nm "/usr/lib/debug/boot/vmlinux-$kver" | awk -v s="$1" '$3 == s { print "0x" $1; exit }'
+}
+
 build_one() {
-	local n=$1 opts
+	local n=$1 opts args=
 	opts=$(head -1 "$src/$n.stp" | sed -n 's/^#! *//p')
+	case " $opts " in
+	*" -- "*) args=${opts#* -- }; opts=${opts%% -- *} ;;
+	esac
 	cd "$out" || return
 	cp "$src/$n.stp" .	# error locations then read "NAME.stp:LINE:COL"
-	if eval "\"$STAP\" -p4 -m t_$n $opts $n.stp" > "$n.build.log" 2>&1 && [ -f "t_$n.ko" ]; then
+	if eval "\"$STAP\" -p4 -m t_$n $opts $n.stp $args" > "$n.build.log" 2>&1 && [ -f "t_$n.ko" ]; then
 		echo "PASS: build/$n"
 	else
 		echo "FAIL: build/$n"
 		[ "$VERBOSE" = 1 ] && head -30 "$n.build.log"
 	fi
 }
-export -f build_one
+export -f build_one lab_addr
 export src out
 ls "$src"/*.stp | xargs -n1 basename | sed 's/\.stp$//' | xargs -P "$(nproc)" -I{} bash -c 'build_one {}'
 

@@ -6,6 +6,9 @@
 # exit status run/NAME.rc (default 0).  Then: the kernel log
 # holds no oops or warning, and no module is left loaded.  Finally the lab
 # runner's and runtime's own test scripts.
+# run/NAME.kmod names lab kernel modules the test loads (stap-vm -k); a
+# test with run/NAME.nokaslr runs in a second boot without KASLR (its
+# build used lab_addr addresses).
 set -u
 src=$TESTSUITE/run
 mods=$WORK/modules
@@ -40,24 +43,47 @@ done
 echo "@@@ MODULES"; cat /proc/modules
 echo "@@@ END"
 GUEST
-args=()
-for k in "$mods"/t_*.ko; do args+=(-f "$k"); done
-for o in "$mods"/*.opts "$mods"/*.args; do [ -f "$o" ] && args+=(-f "$o"); done
-(cd "$mods" && "$STAPVM" -t 600 -m 1024 "${args[@]}" -f runall.sh -D "$WORK/dmesg.txt" -- 'sh runall.sh') > "$WORK/lab.out" 2> "$WORK/lab.err"
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "FAIL: lab/boot (stap-vm exited $rc: $(tail -1 "$WORK/lab.err"))"
-	exit 0
+# boot TAG APPEND NAME...: one boot running the modules of tests NAME...,
+# the kernel command line extended by APPEND; results in $WORK/NAME.*,
+# the kernel log in $WORK/dmesg-TAG.txt, its module list in modules-TAG.txt
+boot() {
+	local tag=$1 append=$2 n m rc args=()
+	shift 2
+	for n in "$@"; do
+		args+=(-f "$mods/t_$n.ko")
+		for o in "$mods/$n.opts" "$mods/$n.args"; do [ -f "$o" ] && args+=(-f "$o"); done
+		if [ -f "$src/$n.kmod" ]; then
+			for m in $(cat "$src/$n.kmod"); do args+=(-k "$m"); done
+		fi
+	done
+	(cd "$mods" && STAP_VM_APPEND="$append" "$STAPVM" -t 600 -m 1024 "${args[@]}" -f runall.sh \
+		-D "$WORK/dmesg-$tag.txt" -- 'sh runall.sh') > "$WORK/lab-$tag.out" 2> "$WORK/lab-$tag.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: lab/boot-$tag (stap-vm exited $rc: $(tail -1 "$WORK/lab-$tag.err"))"
+		return 1
+	fi
+	# split the stream
+	awk -v dir="$WORK" -v tag="$tag" '
+		/^@@@ OUT /   { f = dir "/" $3 ".out"; printf "" > f; next }
+		/^@@@ ERR /   { f = dir "/" $3 ".err"; printf "" > f; next }
+		/^@@@ RC /    { print $4 > (dir "/" $3 ".rc"); f = ""; next }
+		/^@@@ MODULES/ { f = dir "/modules-" tag ".txt"; printf "" > f; next }
+		/^@@@ END/    { f = ""; next }
+		f != ""       { print > f }
+	' "$WORK/lab-$tag.out"
+}
+main=() nokaslr=()
+for k in "$mods"/t_*.ko; do
+	n=$(basename "$k" .ko); n=${n#t_}
+	rm -f "$WORK/$n.out" "$WORK/$n.err" "$WORK/$n.rc"
+	if [ -f "$src/$n.nokaslr" ]; then nokaslr+=("$n"); else main+=("$n"); fi
+done
+rm -f "$WORK"/dmesg-*.txt "$WORK"/modules-*.txt
+boot main "" "${main[@]}" || exit 0
+if [ ${#nokaslr[@]} -gt 0 ]; then
+	boot nokaslr nokaslr "${nokaslr[@]}" || exit 0
 fi
-# split the stream
-awk -v dir="$WORK" '
-	/^@@@ OUT /   { f = dir "/" $3 ".out"; printf "" > f; next }
-	/^@@@ ERR /   { f = dir "/" $3 ".err"; printf "" > f; next }
-	/^@@@ RC /    { print $4 > (dir "/" $3 ".rc"); f = ""; next }
-	/^@@@ MODULES/ { f = dir "/modules.txt"; printf "" > f; next }
-	/^@@@ END/    { f = ""; next }
-	f != ""       { print > f }
-' "$WORK/lab.out"
 for k in "$mods"/t_*.ko; do
 	n=$(basename "$k" .ko); n=${n#t_}
 	# the splitter adds one newline after each section
@@ -89,14 +115,14 @@ for k in "$mods"/t_*.ko; do
 		fi
 	fi
 done
-if grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace' "$WORK/dmesg.txt" 2>/dev/null; then
+if cat "$WORK"/dmesg-*.txt 2>/dev/null | grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace'; then
 	echo "FAIL: lab/dmesg-clean"
-	[ "$VERBOSE" = 1 ] && grep -E -m5 'BUG:|WARNING:|Oops|general protection' "$WORK/dmesg.txt"
+	[ "$VERBOSE" = 1 ] && cat "$WORK"/dmesg-*.txt | grep -E -m5 'BUG:|WARNING:|Oops|general protection'
 else
 	echo "PASS: lab/dmesg-clean"
 fi
-if grep -q '^t_' "$WORK/modules.txt" 2>/dev/null; then
-	echo "FAIL: lab/all-unloaded ($(grep '^t_' "$WORK/modules.txt" | cut -d' ' -f1 | tr '\n' ' '))"
+if cat "$WORK"/modules-*.txt 2>/dev/null | grep -q '^t_'; then
+	echo "FAIL: lab/all-unloaded ($(cat "$WORK"/modules-*.txt | grep '^t_' | cut -d' ' -f1 | tr '\n' ' '))"
 else
 	echo "PASS: lab/all-unloaded"
 fi
