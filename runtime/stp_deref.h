@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* stp_deref.h - fault-safe reads of kernel memory for target variables.
+/* stp_deref.h - fault-safe reads of kernel (and user) memory for target
+ * variables.
  *
  * A bad pointer in a script must never crash the kernel: every read goes
  * through copy_from_kernel_nofault; a fault sets the probe's error
@@ -25,6 +26,33 @@ static noinline uint64_t stp_kread(struct stp_context *c, uint64_t addr, int siz
 	if (copy_from_kernel_nofault(&v, (const void *)(uintptr_t)addr, size)) {
 		snprintf(c->error_buffer, sizeof(c->error_buffer),
 			 "kernel read fault at 0x%016llx", (unsigned long long)addr);
+		c->last_error = c->error_buffer;
+		c->error_loc = NULL;
+		return 0;
+	}
+	switch (size) {
+	case 1: return v.b;
+	case 2: return v.w;
+	case 4: return v.l;
+	default: return v.q;
+	}
+}
+
+/* The same in the current task's memory: process(...) probes' variables. */
+static noinline uint64_t stp_uread(struct stp_context *c, uint64_t addr, int size)
+{
+	union {
+		u8 b;
+		u16 w;
+		u32 l;
+		u64 q;
+	} v = { .q = 0 };
+
+	if (unlikely(c->last_error))
+		return 0;
+	if (copy_from_user_nofault(&v, (const void __user *)(uintptr_t)addr, size)) {
+		snprintf(c->error_buffer, sizeof(c->error_buffer),
+			 "read fault [man error::fault] at 0x%016llx", (unsigned long long)addr);
 		c->last_error = c->error_buffer;
 		c->error_loc = NULL;
 		return 0;

@@ -77,6 +77,7 @@
 #include "stp_timer.h"
 #include "stp_deref.h"
 #include "stp_kprobes.h"
+#include "stp_uprobes.h"
 #include "stp_sym.h"	/* context tapsets: symbols, stacks, registers */
 #include "stp_helpers.h"
 #include "stp_regex.h"	/* regex */

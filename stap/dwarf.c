@@ -50,6 +50,7 @@ typedef struct DwKernel {
 	struct DwSym **symhash;	/* by name: open addressing, nsymhash slots */
 	size_t nsymhash;
 	uint64_t stext;		/* _stext link address */
+	bool user;		/* a program or library: its memory is the task's */
 } DwKernel;
 
 typedef struct DwSym {
@@ -184,7 +185,9 @@ static void build_index(DwKernel *k)
 			int before = k->index.funcs.len, ibefore = k->index.inlines.len;
 			dwarf_getfuncs(&cu, scan_func, &sc, 0);
 			Dwarf_Attribute a;
-			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+			/* kernel files are named from the tree's top, as SystemTap
+			 * names them; a program's as its DWARF does */
+			const char *comp_dir = k->user ? NULL : dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
 			for (int i = before; i < k->index.funcs.len; i++) {
 				DwFunc *f = vec_get(&k->index.funcs, i);
 				f->decl_file = relative_file(f->decl_file, comp_dir);
@@ -991,6 +994,12 @@ typedef struct LocCtx {
 
 static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n);
 
+/* The runtime's fault-safe reader for the selected DWARF's memory. */
+static const char *memread(void)
+{
+	return kern->user ? "stp_uread" : "stp_kread";
+}
+
 /* The CFA at pc: at a function's entry it is rsp + 8; elsewhere from CFI. */
 static DLoc cfa_expr(LocCtx *lc)
 {
@@ -1109,7 +1118,10 @@ static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n)
 			continue;
 		}
 		case DW_OP_addr:
-			stack[sp++] = xsprintf("((uint64_t)0x%" PRIx64 "ULL + stp_kaslr_offset)", ops[i].number);
+			/* a program's or library's load bias: in the hit's entry_data
+			 * (runtime/stp_uprobes.h) */
+			stack[sp++] = xsprintf(kern->user ? "((uint64_t)0x%" PRIx64 "ULL + (uintptr_t)c->entry_data)"
+						: "((uint64_t)0x%" PRIx64 "ULL + stp_kaslr_offset)", ops[i].number);
 			continue;
 		case DW_OP_fbreg: {
 			DLoc fb = frame_base(lc);
@@ -1177,12 +1189,12 @@ static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n)
 		case DW_OP_deref:
 			if (sp < 1)
 				goto bad;
-			stack[sp - 1] = xsprintf("stp_kread(c, %s, 8)", stack[sp - 1]);
+			stack[sp - 1] = xsprintf("%s(c, %s, 8)", memread(), stack[sp - 1]);
 			continue;
 		case DW_OP_deref_size:
 			if (sp < 1)
 				goto bad;
-			stack[sp - 1] = xsprintf("stp_kread(c, %s, %d)", stack[sp - 1], (int)ops[i].number);
+			stack[sp - 1] = xsprintf("%s(c, %s, %d)", memread(), stack[sp - 1], (int)ops[i].number);
 			continue;
 		case DW_OP_stack_value:
 			value = true;
@@ -1308,7 +1320,7 @@ static const char *load_scalar(Dwarf_Die *t, const char *addr, Dwarf_Die *member
 	} else if (tag == DW_TAG_enumeration_type) {
 		is_signed = false;
 	}
-	const char *load = xsprintf("stp_kread(c, %s, %d)", addr, (int)size);
+	const char *load = xsprintf("%s(c, %s, %d)", memread(), addr, (int)size);
 	if (member && dwarf_hasattr(member, DW_AT_bit_size)) {
 		int bits = dwarf_bitsize(member);
 		int boff = 0;
@@ -2452,6 +2464,18 @@ static const Dwfl_Callbacks offline_callbacks = {
 	.section_address = dwfl_offline_section_address,
 };
 
+static DwModule *open_dwmodule(Session *s, const char *key, const char *path, bool user);
+
+/* path with '/' as '_': a file name */
+static const char *path_key(const char *path)
+{
+	char *k = xstrdup(path);
+	for (char *p = k; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return k;
+}
+
 bool dw_module_known(Session *s, const char *name)
 {
 	return module_debug_file(s, name) != NULL;
@@ -2476,6 +2500,33 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 			   "/usr/lib/debug/lib/modules/%s)", name, s->kernel.release, s->kernel.release);
 		return NULL;
 	}
+	DwModule *m = open_dwmodule(s, key, path, false);
+	if (!m) {
+		error_tok(at, "cannot read debuginfo %s of module '%s': %s", path, name, dwfl_errmsg(-1));
+		return NULL;
+	}
+	return m;
+}
+
+/* A program or shared library (process("PATH") probes): its DWARF is in
+ * the file or a separate debug file found by build-id
+ * (/usr/lib/debug/.build-id: Debian's -dbg and -dbgsym packages). */
+DwModule *dw_user(Session *s, const char *path)
+{
+	vec_foreach(&modules, i) {
+		DwModule *m = vec_get(&modules, i);
+		if (m->k->user && str_eq(m->name, path))
+			return m;
+	}
+	DwModule *m = open_dwmodule(s, path, path, true);
+	if (!m)
+		warn_plain("cannot find module %s debuginfo: No DWARF information found [man warning::debuginfo]", path);
+	return m;
+}
+
+/* A file's DwModule (NULL: it has no DWARF), its index loaded. */
+static DwModule *open_dwmodule(Session *s, const char *key, const char *path, bool user)
+{
 	elf_version(EV_CURRENT);
 	DwModule *m = xalloc(sizeof *m);
 	m->name = key;
@@ -2486,15 +2537,14 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 	DwKernel *k = xalloc(sizeof *k);
 	k->path = path;
 	k->fd = -1;
+	k->user = user;
 	if (m->mod) {
 		dwfl_report_end(m->dwfl, NULL, NULL);
 		k->dw = dwfl_module_getdwarf(m->mod, &bias);
 		k->elf = dwfl_module_getelf(m->mod, &bias);
 	}
-	if (!k->dw) {
-		error_tok(at, "cannot read debuginfo %s of module '%s': %s", path, name, dwfl_errmsg(-1));
+	if (!k->dw)
 		return NULL;
-	}
 	Dwarf_Addr cfi_bias;
 	k->cfi = dwfl_module_dwarf_cfi(m->mod, &cfi_bias);
 	if (!k->cfi)
@@ -2505,10 +2555,10 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 	Buf b = {0};
 	for (int i = 0; i < n; i++)
 		buf_printf(&b, "%02x", id[i]);
-	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : xsprintf("%s-%s", s->kernel.release, key));
+	k->build_id = xstrdup(n > 0 ? buf_cstr(&b) : xsprintf("%s-%s", s->kernel.release, path_key(key)));
 	buf_free(&b);
 	m->k = k;
-	k->index_path = xsprintf("%s/cache/dwarf/%s.idx", cache_dir(), k->build_id);
+	k->index_path = xsprintf("%s/cache/dwarf/%s%s.idx", cache_dir(), k->build_id, user ? "-u" : "");
 	kindex(k);	/* a module's index is small: read at once */
 	vec_push(&modules, m);
 	return m;
@@ -2517,6 +2567,69 @@ DwModule *dw_module(Session *s, const char *name, const Tok *at)
 const char *dw_module_name(DwModule *m)
 {
 	return m->name;
+}
+
+/* The functions (of the selected DWARF, m's) that m's ELF symbols
+ * matching pat start: malloc is __libc_malloc's other name.  With
+ * nodwarf, the symbols (DwSymRef*) that start no DWARF function instead:
+ * _start, _init. */
+void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Vec *nodwarf)
+{
+	int n = dwfl_module_getsymtab(m->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		if (!name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
+			continue;
+		char *plain = xstrndup(name, strcspn(name, "@"));
+		if (!wildcard_match(pat, plain))
+			continue;
+		DwFunc *f = dw_func_at(s, sym.st_value);
+		if (nodwarf) {
+			if (f && f->low_pc == sym.st_value)
+				continue;
+			bool seen = false;
+			vec_foreach(nodwarf, k)
+				seen |= ((DwSymRef *)vec_get(nodwarf, k))->addr == sym.st_value;
+			if (seen)
+				continue;
+			DwSymRef *ds = xalloc(sizeof *ds);
+			ds->name = plain;
+			ds->addr = sym.st_value;
+			vec_push(nodwarf, ds);
+			continue;
+		}
+		if (!f || f->low_pc != sym.st_value)
+			continue;
+		bool dup = false;
+		vec_foreach(out, k)
+			dup |= vec_get(out, k) == f;
+		if (!dup)
+			vec_push(out, f);
+	}
+}
+
+/* The file offset of a program's or library's address (what uprobes
+ * take), from its loadable segments; false if none holds it. */
+bool dw_user_offset(DwModule *m, uint64_t addr, uint64_t *off)
+{
+	size_t n;
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_filesz) {
+			*off = addr - ph.p_vaddr + ph.p_offset;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The ELF symbol holding addr (a DWARF address of m) and addr's offset
@@ -2579,6 +2692,31 @@ void dw_func_lines(Session *s, DwFunc *f, Vec *out)
 	vec_sort(&found, cmp_line);
 	vec_foreach(&found, i)
 		vec_push(out, vec_get(&found, i));
+}
+
+/* Where f's prologue ends, for entry probes of programs: unoptimized code
+ * (no -O in the compilation unit's producer, or -O0) keeps its parameters
+ * in stack slots its prologue fills, so the probe goes to the first line
+ * record after the entry, as SystemTap's does; elsewhere the entry. */
+uint64_t dw_prologue_end(Session *s, DwFunc *f)
+{
+	Dwarf_Die cu;
+	Dwarf_Attribute a;
+	if (!dwarf_offdie(kern->dw, f->cu_off, &cu))
+		return f->low_pc;
+	const char *producer = dwarf_formstring(dwarf_attr(&cu, DW_AT_producer, &a));
+	const char *o = producer ? strstr(producer, " -O") : NULL;
+	if (o && o[3] != '0')
+		return f->low_pc;
+	Vec lines = {0};
+	dw_func_lines(s, f, &lines);
+	uint64_t best = 0;
+	vec_foreach(&lines, i) {
+		DwLine *l = vec_get(&lines, i);
+		if (l->addr > f->low_pc && (!best || l->addr < best))
+			best = l->addr;
+	}
+	return best ? best : f->low_pc;
 }
 
 /* The function whose code holds pc, or NULL. */

@@ -1534,7 +1534,7 @@ static const char *g_pp_shown;
 /* The executable a process("PATH") point means, as SystemTap takes it: a
  * name without '/' found in $PATH; symbolic links resolved; a path that
  * is not there kept as written. */
-static const char *process_exe_path(const char *path)
+const char *process_exe_path(const char *path)
 {
 	const char *full = path;
 	if (!strchr(path, '/')) {

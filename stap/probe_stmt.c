@@ -5,6 +5,8 @@
  *   kernel.statement(ADDR).absolute           a run-time address (stap -g)
  *   module("M").function("FUNC[@FILE]")[.call|.return][.maxactive(N)]
  *   module("M").statement("FUNC[@FILE[:LINE]]")
+ *   process("PATH").function("FUNC[@FILE]")[.call|.return]
+ *   process("PATH").statement("FUNC[@FILE[:LINE]]")
  *
  * LINE is N, N-M, * (every line) or +N (from the declaration).  A line
  * probes at the lowest address of its line records inside the function
@@ -18,8 +20,11 @@
  * "M:symbol"+offset (the ELF symbol holding the address, which may differ
  * from the DWARF name: lo_rw_aio is lo_rw_aio.isra.0), so they need no
  * load address; those of a module not loaded yet register when it loads
- * (runtime/stp_sym.h).  Target variables are read at the probed address
- * with dwarf.c's code, the module's DWARF selected while it runs.
+ * (runtime/stp_sym.h).  Process probes are uprobes on the file (program
+ * or shared library) at the address's file offset (runtime/stp_uprobes.h),
+ * with the file's DWARF; their target variables read the task's memory.
+ * Target variables are read at the probed address with dwarf.c's code,
+ * the module's (or file's) DWARF selected while it runs.
  */
 #include "stap.h"
 
@@ -42,12 +47,14 @@ typedef struct SData {
 	bool ret;
 	int64_t maxactive;	/* -1 default */
 	const char *symbol;	/* module probes: "M:symbol" */
-	uint64_t offset;	/* module probes: from symbol */
+	uint64_t offset;	/* module probes: from symbol; process probes: in the file */
+	const char *file;	/* process probes: the program or library */
 } SData;
 
 /* What the point asks for. */
 typedef struct Point {
 	const char *module;	/* module("M") or NULL */
+	const char *process;	/* process("PATH"): the file, or NULL */
 	bool is_function;	/* .function, else .statement */
 	const char *spec;	/* "FUNC@FILE:LINE", or NULL with addr */
 	int64_t addr;		/* statement(ADDR) */
@@ -67,11 +74,15 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 	pt->maxactive = -1;
 	if (pp_is(pp, 2, "kernel", "statement") && !pp_comp(pp, 0)->arg) {
 		i = 1;
-	} else if (pp_is(pp, 2, "module", "function") || pp_is(pp, 2, "module", "statement")) {
+	} else if (pp_is(pp, 2, "module", "function") || pp_is(pp, 2, "module", "statement") ||
+		   pp_is(pp, 2, "process", "function") || pp_is(pp, 2, "process", "statement")) {
 		const PPComp *m = pp_comp(pp, 0);
 		if (!m->arg || m->arg->kind != N_STR)
 			return false;
-		pt->module = m->arg->str;
+		if (str_eq(m->name, "process"))
+			pt->process = process_exe_path(m->arg->str);
+		else
+			pt->module = m->arg->str;
 		pt->is_function = str_eq(pp_comp(pp, 1)->name, "function");
 		i = 1;
 	} else {
@@ -96,7 +107,7 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 			pt->call = true;
 		else if (str_eq(c->name, "inline") && !c->arg && pt->is_function)
 			pt->inl = true;
-		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && pt->ret)
+		else if (str_eq(c->name, "maxactive") && c->arg && c->arg->kind == N_NUM && pt->ret && !pt->process)
 			pt->maxactive = c->arg->num;
 		else {
 			*bad = c->tok;
@@ -156,6 +167,8 @@ static bool parse_spec(const char *spec, const char **func, const char **file, L
 
 static const char *prefix(const Point *pt)
 {
+	if (pt->process)
+		return xsprintf("process(\"%s\")", pt->process);
 	return pt->module ? xsprintf("module(\"%s\")", pt->module) : "kernel";
 }
 
@@ -270,6 +283,8 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 	Vec funcs = {0};
 	if (!pt->inl)
 		dw_functions(s, func, file, &funcs);
+	if (!funcs.len && !file && pt->process)
+		dw_user_symbol_funcs(s, mod, func, &funcs, NULL);	/* an ELF symbol's other name */
 	/* a function's inlined copies too, as kernel.function's (no .return
 	 * or .call there) */
 	Vec copies = {0}, init = {0};
@@ -284,7 +299,8 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 			continue;
 		}
 		function_line_warning(d, f, &ls);
-		vec_push(out, concrete(d, pt, mod, f, f->low_pc, xsprintf("%s.function(\"%s@%s:%d\")%s",
+		uint64_t pc = pt->process && !pt->ret ? dw_prologue_end(s, f) : f->low_pc;
+		vec_push(out, concrete(d, pt, mod, f, pc, xsprintf("%s.function(\"%s@%s:%d\")%s",
 			 prefix(pt), f->name, f->decl_file, f->decl_line,
 			 pt->ret ? ".return" : pt->call ? ".call" : "")));
 	}
@@ -295,6 +311,19 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 	}
 	if (!pt->is_function && !hits && funcs.len && (ls.kind == L_ONE || ls.kind == L_REL))
 		report_missing_line(pt, vec_get(&funcs, 0), &ls, &all);
+	if (pt->process && pt->is_function && !file && !pt->inl) {
+		/* a program's functions with a symbol and no DWARF (_start),
+		 * probed by address, without target variables */
+		Vec syms = {0};
+		dw_user_symbol_funcs(s, mod, func, NULL, &syms);
+		vec_foreach(&syms, i) {
+			DwSymRef *sym = vec_get(&syms, i);
+			DProbe *c = concrete(d, pt, mod, NULL, sym->addr, xsprintf("%s.function(\"%s\")%s",
+					     prefix(pt), sym->name, pt->ret ? ".return" : pt->call ? ".call" : ""));
+			c->ppfunc = sym->name;
+			vec_push(out, c);
+		}
+	}
 }
 
 /* Module probes register by ELF symbol, the kernel resolving it.  Those
@@ -339,6 +368,34 @@ static void expand_module(Session *s, DProbe *d, Point *pt, Vec *out)
 	}
 }
 
+/* Process probes: the file's DWARF; each probe at its file offset. */
+static void expand_process(Session *s, DProbe *d, Point *pt, Vec *out)
+{
+	if (!pt->spec) {
+		pp_error(d->pp, d->pp->tok, "process(\"%s\").statement(ADDRESS) is not supported", pt->process);
+		return;
+	}
+	DwModule *mod = dw_user(s, pt->process);
+	if (!mod)
+		return;
+	void *prev = dw_module_select(mod);
+	int from = out->len;
+	expand_spec(s, d, pt, mod, out);
+	int keep = from;
+	for (int i = from; i < out->len; i++) {
+		DProbe *c = vec_get(out, i);
+		SData *sd = c->fdata;
+		if (!dw_user_offset(mod, sd->pc, &sd->offset))
+			continue;
+		sd->file = pt->process;
+		out->data[keep++] = c;
+	}
+	out->len = keep;
+	if (out->len > from)
+		note_probed_program(s, pt->process);
+	dw_module_restore(prev);
+}
+
 static void expand_address(Session *s, DProbe *d, const Point *pt, Vec *out)
 {
 	uint64_t addr = (uint64_t)pt->addr;
@@ -373,7 +430,9 @@ static bool expand_stmt(Session *s, DProbe *d, Vec *out)
 		return true;
 	}
 	int before = out->len, errs = g_errors;
-	if (pt.module)
+	if (pt.process)
+		expand_process(s, d, &pt, out);
+	else if (pt.module)
 		expand_module(s, d, &pt, out);
 	else if (!pt.spec)
 		expand_address(s, d, &pt, out);
@@ -417,7 +476,12 @@ static void target_stmt(Session *s, DProbe *d, Node *n)
 		return;
 	}
 	if (!sd->func) {
-		error_tok(n->tok, "target variables are not available in absolute probes");
+		error_tok(n->tok, sd->file ? "target variables are not available: the function has no DWARF"
+				    : "target variables are not available in absolute probes");
+		return;
+	}
+	if (sd->file && sd->ret && !str_eq(n->name, "$return")) {
+		error_tok(n->tok, "only $return is available in process(...).function(...).return probes");
 		return;
 	}
 	const char *code;
@@ -463,6 +527,8 @@ static void list_pc_stmt(Session *s, DProbe *d, FILE *out)
 	SData *sd = d->fdata;
 	if (sd->absolute) {
 		fprintf(out, " /* pc=+0x%" PRIx64 " */", sd->pc);
+	} else if (sd->file) {
+		fprintf(out, " /* pc=.dynamic+0x%" PRIx64 " */", sd->pc);
 	} else if (sd->mod) {
 		const char *sym = strchr(sd->symbol, ':') + 1;
 		fprintf(out, " /* pc=<%s:%s+%" PRIu64 "> */", dw_module_name(sd->mod), sym, sd->offset);
@@ -509,15 +575,26 @@ static void emit_entry(Buf *out, Vec *probes, DProbe *d, SData *sd)
 
 static void emit_stmt(Session *s, Buf *out, Vec *probes)
 {
-	Vec kern = {0}, mods = {0};
+	Vec kern = {0}, mods = {0}, procs = {0};
 	bool need_kaslr = false;
 	vec_foreach(probes, i) {
 		DProbe *d = vec_get(probes, i);
 		SData *sd = d->fdata;
-		vec_push(sd->mod ? &mods : &kern, d);
+		vec_push(sd->file ? &procs : sd->mod ? &mods : &kern, d);
 		need_kaslr |= !sd->mod && !sd->absolute;
 	}
 	emit_kprobe_pres(out, probes, stmt_is_ret);
+	if (procs.len) {
+		buf_puts(out, "static struct stp_uprobe stp_stmt_uprobes[] = {\n");
+		vec_foreach(&procs, i) {
+			DProbe *d = vec_get(&procs, i);
+			SData *sd = d->fdata;
+			buf_printf(out, "\t{ .probe = &stp_probes[%d], .path = %s, .offset = 0x%" PRIx64
+				   ", .vaddr = 0x%" PRIx64 "UL%s },\n", d->index, c_string(sd->file), sd->offset,
+				   sd->pc, sd->ret ? ", .ret = true" : "");
+		}
+		buf_puts(out, "};\n\n");
+	}
 	if (kern.len) {
 		buf_puts(out, "static struct stp_kprobe stp_stmt_kprobes[] = {\n");
 		vec_foreach(&kern, i)
@@ -544,20 +621,32 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 			buf_printf(out, "\tstp_stmt_kprobes[%d].addr = 0x%" PRIx64 "UL - stp_kaslr_offset;\n",
 				   i, sd->pc);
 	}
-	if (kern.len)
-		buf_puts(out, "\trc = stp_kprobes_register(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n"
+	if (procs.len)
+		buf_puts(out, "\trc = stp_uprobes_register(stp_stmt_uprobes, ARRAY_SIZE(stp_stmt_uprobes));\n"
 			 "\tif (rc)\n\t\treturn rc;\n");
+	if (kern.len) {
+		buf_puts(out, "\trc = stp_kprobes_register(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n");
+		if (procs.len)
+			buf_puts(out, "\tif (rc)\n\t\tstp_uprobes_unregister(stp_stmt_uprobes, "
+				 "ARRAY_SIZE(stp_stmt_uprobes));\n");
+		buf_puts(out, "\tif (rc)\n\t\treturn rc;\n");
+	}
 	if (mods.len) {
 		buf_puts(out, "\trc = stp_modprobes_register(stp_stmt_modprobes, ARRAY_SIZE(stp_stmt_modprobes));\n");
 		if (kern.len)
 			buf_puts(out, "\tif (rc)\n\t\tstp_kprobes_unregister(stp_stmt_kprobes, "
 				 "ARRAY_SIZE(stp_stmt_kprobes));\n");
+		if (procs.len)
+			buf_puts(out, "\tif (rc)\n\t\tstp_uprobes_unregister(stp_stmt_uprobes, "
+				 "ARRAY_SIZE(stp_stmt_uprobes));\n");
 	}
 	buf_puts(out, "\treturn rc;\n}\n\nstatic void stp_fam_stmt_unregister(void)\n{\n");
 	if (mods.len)
 		buf_puts(out, "\tstp_modprobes_unregister(stp_stmt_modprobes, ARRAY_SIZE(stp_stmt_modprobes));\n");
 	if (kern.len)
 		buf_puts(out, "\tstp_kprobes_unregister(stp_stmt_kprobes, ARRAY_SIZE(stp_stmt_kprobes));\n");
+	if (procs.len)
+		buf_puts(out, "\tstp_uprobes_unregister(stp_stmt_uprobes, ARRAY_SIZE(stp_stmt_uprobes));\n");
 	buf_puts(out, "}\n\n");
 }
 
@@ -567,7 +656,9 @@ static const char *const stmt_patterns[] = {
 	"module(string).function(string).inline",
 	"module(string).function(string).return",
 	"module(string).function(string).return.maxactive(number)",
-	"module(string).statement(string)", NULL,
+	"module(string).statement(string)",
+	"process(string).function(string)", "process(string).function(string).call",
+	"process(string).function(string).return", "process(string).statement(string)", NULL,
 };
 
 const Family family_stmt = {

@@ -99,6 +99,10 @@ int run_module(Session *s)
 		vec_push(&argv, "-k");
 		vec_push(&argv, vec_get(&s->probed_modules, i));
 	}
+	vec_foreach(&s->probed_programs, i) {
+		vec_push(&argv, "-x");
+		vec_push(&argv, vec_get(&s->probed_programs, i));
+	}
 	if (s->cmd && cmd_program(s->cmd)) {
 		vec_push(&argv, "-x");
 		vec_push(&argv, (void *)cmd_program(s->cmd));

@@ -87,6 +87,14 @@ void note_probed_module(Session *s, const char *name)
 	vec_push(&s->probed_modules, (void *)name);
 }
 
+void note_probed_program(Session *s, const char *path)
+{
+	vec_foreach(&s->probed_programs, i)
+		if (str_eq(vec_get(&s->probed_programs, i), path))
+			return;
+	vec_push(&s->probed_programs, (void *)path);
+}
+
 const char *session_tmpdir(Session *s)
 {
 	if (!s->tmpdir) {

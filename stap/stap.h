@@ -592,7 +592,19 @@ typedef struct DwLine {
 DwModule *dw_module(Session *s, const char *name, const Tok *at);	/* NULL: warned or an error */
 void dw_module_names(Session *s, const char *pattern, Vec *out);	/* modules with debuginfo */
 bool dw_module_known(Session *s, const char *name);	/* the kernel has module `name` */
+DwModule *dw_user(Session *s, const char *path);	/* a program's DWARF; NULL: warned */
+bool dw_user_offset(DwModule *m, uint64_t addr, uint64_t *off);	/* address -> file offset */
+/* functions by ELF symbol; nodwarf: instead the symbols (name, address) of no DWARF function */
+typedef struct DwSymRef {
+	const char *name;
+	uint64_t addr;
+} DwSymRef;
+void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Vec *nodwarf);
+uint64_t dw_prologue_end(Session *s, DwFunc *f);	/* unoptimized code: after its prologue */
 void note_probed_module(Session *s, const char *name);
+void note_probed_program(Session *s, const char *path);	/* --vm installs it */
+const char *process_exe_path(const char *path);
+const char *c_string(const char *s);	/* translate.c: a C string literal */	/* elaborate.c: process("PATH")'s file */
 const char *dw_module_name(DwModule *m);
 /* Make m's DWARF (NULL: vmlinux's) the one every dw_* call uses; returns
  * the previous selection for dw_module_restore(). */
@@ -673,6 +685,7 @@ struct Session {
 	bool uses_args;			/* the script reads $N/@N/$#/@# */
 	Vec staprun_opts;		/* passed through to staprun */
 	Vec probed_modules;		/* kernel modules probes name (--vm installs them) */
+	Vec probed_programs;		/* files process(...) probes name (likewise) */
 	const char *script_text;	/* -e */
 	const char *script_path;	/* file or "-" */
 	const char *runtime_dir;

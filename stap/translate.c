@@ -87,7 +87,7 @@ static const char *ktemp(Gen *g)
 }
 
 /* A C string literal for s (bytes escaped as octal where needed). */
-static const char *c_string(const char *s)
+const char *c_string(const char *s)
 {
 	Buf b = {0};
 	buf_putc(&b, '"');

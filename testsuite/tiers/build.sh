@@ -3,7 +3,9 @@
 # lab kernel's headers: NAME.ko appears in $WORK/modules as t_NAME.ko.
 # A first line "#! OPTIONS [-- ARGS]" gives extra stap options (e.g.
 # -DMAXACTION=5) and script arguments; it is expanded by the shell, with
-# $(lab_addr SYMBOL): SYMBOL's address in the lab kernel booted nokaslr.
+# $(lab_addr SYMBOL): SYMBOL's address in the lab kernel booted nokaslr;
+# $(lab_prog NAME): the path of run/NAME.c built with -g -O0 (lab.sh
+# installs it at that path in the lab when run/TEST.xprog names it).
 set -u
 src=$TESTSUITE/run
 out=$WORK/modules
@@ -20,10 +22,18 @@ lab_addr() {
 		nm "/usr/lib/debug/boot/vmlinux-$kver" | awk -v s="$1" '$3 == s { print "0x" $1; exit }'
 }
 
+lab_prog() {
+	if [ ! -x "$out/$1" ]; then
+		gcc -g -O0 -o "$out/$1.tmp.$$" "$src/$1.c" && mv -f "$out/$1.tmp.$$" "$out/$1"
+	fi
+	echo "$out/$1"
+}
+
 build_one() {
 	local n=$1 opts args=
 	opts=$(head -1 "$src/$n.stp" | sed -n 's/^#! *//p')
-	case " $opts " in
+	opts=" $opts "
+	case $opts in
 	*" -- "*) args=${opts#* -- }; opts=${opts%% -- *} ;;
 	esac
 	cd "$out" || return
@@ -35,7 +45,7 @@ build_one() {
 		[ "$VERBOSE" = 1 ] && head -30 "$n.build.log"
 	fi
 }
-export -f build_one lab_addr
+export -f build_one lab_addr lab_prog
 export src out
 ls "$src"/*.stp | xargs -n1 basename | sed 's/\.stp$//' | xargs -P "$(nproc)" -I{} bash -c 'build_one {}'
 

@@ -6,7 +6,9 @@
 # exit status run/NAME.rc (default 0).  Then: the kernel log
 # holds no oops or warning, and no module is left loaded.  Finally the lab
 # runner's and runtime's own test scripts.
-# run/NAME.kmod names lab kernel modules the test loads (stap-vm -k); a
+# run/NAME.kmod names lab kernel modules the test loads (stap-vm -k);
+# run/NAME.xprog programs build.sh's lab_prog built, installed at their
+# host paths ($HOSTMODS/PROG in NAME.opts); a
 # test with run/NAME.nokaslr runs in a second boot without KASLR (its
 # build used lab_addr addresses).
 set -u
@@ -28,7 +30,8 @@ for k in "$mods"/t_*.ko; do
 	[ -f "$src/$n.opts" ] && cp "$src/$n.opts" "$mods/$n.opts"
 	[ -f "$src/$n.args" ] && cp "$src/$n.args" "$mods/$n.args"
 done
-cat > "$mods/runall.sh" <<'GUEST'
+echo "export HOSTMODS='$mods'" > "$mods/runall.sh"
+cat >> "$mods/runall.sh" <<'GUEST'
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
@@ -54,6 +57,9 @@ boot() {
 		for o in "$mods/$n.opts" "$mods/$n.args"; do [ -f "$o" ] && args+=(-f "$o"); done
 		if [ -f "$src/$n.kmod" ]; then
 			for m in $(cat "$src/$n.kmod"); do args+=(-k "$m"); done
+		fi
+		if [ -f "$src/$n.xprog" ]; then
+			for m in $(cat "$src/$n.xprog"); do args+=(-x "$mods/$m"); done
 		fi
 	done
 	(cd "$mods" && STAP_VM_APPEND="$append" "$STAPVM" -t 600 -m 1024 "${args[@]}" -f runall.sh \
