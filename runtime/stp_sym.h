@@ -290,6 +290,38 @@ static struct pt_regs *stp_user_regs(struct stp_context *c)
  * FILE'".  So do we.  Noted from probe context with a
  * trylock (a contended note is dropped: the warning is advice).
  */
+/*
+ * User symbols: the translator gives the function symbols of the files
+ * process(...) probes name and of -d files (as SystemTap carries them),
+ * by file offset, in tables stp_gen_init points stp_usymfiles at.  A user
+ * address is found through the task's mapping of its file.
+ */
+struct stp_usym {
+	unsigned long off;		/* in the file */
+	unsigned int size;
+	unsigned int name;		/* offset in the file's names */
+};
+
+struct stp_usymfile {
+	const char *path;
+	const struct stp_usym *syms;	/* by off */
+	int n;
+	const char *names;
+};
+
+static const struct stp_usymfile *stp_usymfiles;
+static int stp_nusymfiles;
+
+static bool stp_usym_has_file(const char *path)
+{
+	int f;
+
+	for (f = 0; f < stp_nusymfiles; f++)
+		if (!strcmp(stp_usymfiles[f].path, path))
+			return true;
+	return false;
+}
+
 #define STP_UNWIND_NOTES 8
 static char stp_unwind_notes[STP_UNWIND_NOTES][128];
 static const void *stp_unwind_keys[STP_UNWIND_NOTES];	/* the file's inode; NULL: unknown */
@@ -349,6 +381,8 @@ static void stp_unwind_note_addr(unsigned long addr)
 	}
 	if (key && !p)
 		return;			/* noted before */
+	if (key && !IS_ERR(p) && stp_usym_has_file(p))
+		return;			/* the user gave it (-d): nothing to advise */
 	if (!key || IS_ERR(p)) {
 		if (stp_unwind_noted(NULL))
 			return;
@@ -440,41 +474,112 @@ static bool stp_umap(unsigned long addr, char *path, size_t n, unsigned long *of
 	return found;
 }
 
-/* print_ubacktrace's line: " 0xADDR [/path/file+0xoff/0xsize]\n" (we have
- * no user symbol tables), " 0xADDR\n" when the mapping is unknown. */
+/* User symbols (stp_usym_at below). */
+
+/* The symbol holding user address addr: its name, addr's offset in it, its
+ * size and (file not NULL) its file; NULL when no table covers it. */
+static const char *stp_usym_at(unsigned long addr, unsigned long *symoff, unsigned long *symsize,
+			       const char **file)
+{
+	char path[256];
+	unsigned long off, size;
+	int f, lo, hi;
+
+	if (!stp_nusymfiles || !stp_umap(addr, path, sizeof(path), &off, &size))
+		return NULL;
+	for (f = 0; f < stp_nusymfiles; f++) {
+		const struct stp_usymfile *uf = &stp_usymfiles[f];
+		const struct stp_usym *sym;
+
+		if (strcmp(uf->path, path))
+			continue;
+		/* the last symbol starting at or before off */
+		lo = 0;
+		hi = uf->n;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (uf->syms[mid].off <= off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo)
+			return NULL;
+		sym = &uf->syms[lo - 1];
+		if (sym->size && off >= sym->off + sym->size)
+			return NULL;
+		if (file)
+			*file = uf->path;
+		*symoff = off - sym->off;
+		*symsize = sym->size;
+		return uf->names + sym->name;
+	}
+	return NULL;
+}
+
+/* print_ubacktrace's line: " 0xADDR : SYM+0xoff/0xsize [/path/file]\n"
+ * with a symbol table for the file, else " 0xADDR [/path/file+0xoff/0xsize]\n",
+ * " 0xADDR\n" when the mapping is unknown. */
 static void stp_print_uframe(struct stp_out *o, unsigned long addr)
 {
 	char path[256], line[64];
-	unsigned long off, size;
+	unsigned long off, size, soff, ssize;
+	const char *sym;
 
 	snprintf(line, sizeof(line), " 0x%lx", addr);
 	stp_out_str(o, line);
-	if (stp_umap(addr, path, sizeof(path), &off, &size)) {
-		stp_out_lit(o, " [", 2);
-		stp_out_str(o, path);
-		snprintf(line, sizeof(line), "+0x%lx/0x%lx]", off, size);
-		stp_out_str(o, line);
+	if (!stp_umap(addr, path, sizeof(path), &off, &size)) {
+		stp_out_lit(o, "\n", 1);
+		return;
 	}
-	stp_out_lit(o, "\n", 1);
+	sym = stp_usym_at(addr, &soff, &ssize, NULL);
+	if (sym) {
+		stp_out_lit(o, " : ", 3);
+		stp_out_str(o, sym);
+		snprintf(line, sizeof(line), "+0x%lx/0x%lx [", soff, ssize);
+		stp_out_str(o, line);
+		stp_out_str(o, path);
+		stp_out_lit(o, "]\n", 2);
+		return;
+	}
+	stp_out_lit(o, " [", 2);
+	stp_out_str(o, path);
+	snprintf(line, sizeof(line), "+0x%lx/0x%lx]\n", off, size);
+	stp_out_str(o, line);
 }
 
-/* sprint_ubacktrace's line: "0xADDR [file+0xoff]\n", the file's base name. */
+/* sprint_ubacktrace's line: "SYM+0xoff [file]\n" with a symbol table for
+ * the file, else "0xADDR [file+0xoff]\n", the file's base name. */
 static void stp_sprint_uframe(struct stp_out *o, unsigned long addr)
 {
 	char path[256], line[64];
-	unsigned long off, size;
+	unsigned long off, size, soff, ssize;
+	const char *base, *sym;
 
-	snprintf(line, sizeof(line), "0x%lx", addr);
-	stp_out_str(o, line);
-	if (stp_umap(addr, path, sizeof(path), &off, &size)) {
-		const char *base = strrchr(path, '/');
-
-		stp_out_lit(o, " [", 2);
-		stp_out_str(o, base ? base + 1 : path);
-		snprintf(line, sizeof(line), "+0x%lx]", off);
+	if (!stp_umap(addr, path, sizeof(path), &off, &size)) {
+		snprintf(line, sizeof(line), "0x%lx\n", addr);
 		stp_out_str(o, line);
+		return;
 	}
-	stp_out_lit(o, "\n", 1);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	sym = stp_usym_at(addr, &soff, &ssize, NULL);
+	if (sym) {
+		stp_out_str(o, sym);
+		snprintf(line, sizeof(line), "+0x%lx [", soff);
+		stp_out_str(o, line);
+	} else {
+		snprintf(line, sizeof(line), "0x%lx [", addr);
+		stp_out_str(o, line);
+		stp_out_str(o, base);
+		snprintf(line, sizeof(line), "+0x%lx", off);
+		stp_out_str(o, line);
+		stp_out_lit(o, "]\n", 2);
+		return;
+	}
+	stp_out_str(o, base);
+	stp_out_lit(o, "]\n", 2);
 }
 
 /* ---- registers */

@@ -2611,13 +2611,73 @@ void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Ve
 	}
 }
 
+static bool elf_file_offset(Dwfl_Module *mod, uint64_t addr, uint64_t *off);
+
+static int cmp_usym(const void *a, const void *b)
+{
+	const DwUSym *x = *(DwUSym *const *)a, *y = *(DwUSym *const *)b;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	if (x->global != y->global)
+		return x->global ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The function symbols of a program or library (its symbol table, or its
+ * debug file's, else its dynamic symbols) by file offset, one per
+ * offset: a global name before a local one.  False if it is no ELF file. */
+bool dw_file_symbols(const char *path, Vec *out)
+{
+	elf_version(EV_CURRENT);
+	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
+	Dwfl_Module *mod = dwfl ? dwfl_report_offline(dwfl, path, path, -1) : NULL;
+	if (!mod) {
+		if (dwfl)
+			dwfl_end(dwfl);
+		return false;
+	}
+	dwfl_report_end(dwfl, NULL, NULL);
+	Vec all = {0};
+	int n = dwfl_module_getsymtab(mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		uint64_t off;
+		if (!name || !*name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+		    !elf_file_offset(mod, sym.st_value, &off))
+			continue;
+		DwUSym *u = xalloc(sizeof *u);
+		u->off = off;
+		u->size = sym.st_size;
+		u->name = xstrndup(name, strcspn(name, "@"));
+		u->global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+		vec_push(&all, u);
+	}
+	vec_sort(&all, cmp_usym);
+	vec_foreach(&all, i) {
+		DwUSym *u = vec_get(&all, i);
+		if (out->len && ((DwUSym *)vec_get(out, out->len - 1))->off == u->off)
+			continue;
+		vec_push(out, u);
+	}
+	dwfl_end(dwfl);
+	return true;
+}
+
 /* The file offset of a program's or library's address (what uprobes
  * take), from its loadable segments; false if none holds it. */
 bool dw_user_offset(DwModule *m, uint64_t addr, uint64_t *off)
 {
+	return elf_file_offset(m->mod, addr, off);
+}
+
+static bool elf_file_offset(Dwfl_Module *mod, uint64_t addr, uint64_t *off)
+{
 	size_t n;
 	Dwarf_Addr bias;
-	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	Elf *elf = dwfl_module_getelf(mod, &bias);
 	if (!elf || elf_getphdrnum(elf, &n) != 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {

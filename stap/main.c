@@ -118,6 +118,9 @@ static void usage(FILE *out)
 "   -o FILE    send script output to file, instead of stdout\n"
 "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 "   -x PID     sets target() to PID\n"
+"   -d OBJ     add unwind/symbol data for OBJ file\n"
+"   --ldd      add unwind/symbol data for referenced user-space objects\n"
+"   --all-modules  add unwind/symbol data for all loaded kernel objects\n"
 "   -G VAR=VAL set global variable to value\n"
 "   -e SCRIPT  run given script\n"
 "   -E SCRIPT  run given script in addition to the script file\n"
@@ -139,7 +142,7 @@ static void usage(FILE *out)
 enum {
 	OPT_VM = 1000, OPT_SKIP_BADVARS, OPT_SUPPRESS_HANDLER_ERRORS, OPT_COMPATIBLE,
 	OPT_DISABLE_CACHE, OPT_CLEAN_CACHE, OPT_DUMP_FUNCTIONS, OPT_DUMP_PROBE_TYPES,
-	OPT_DUMP_PROBE_ALIASES, OPT_RUNTIME, OPT_PRIVILEGE, OPT_POISON_CACHE,
+	OPT_DUMP_PROBE_ALIASES, OPT_RUNTIME, OPT_PRIVILEGE, OPT_POISON_CACHE, OPT_LDD, OPT_ALL_MODULES,
 };
 
 static int dump_mode;
@@ -223,6 +226,8 @@ static void parse_options(Session *s, int argc, char **argv)
 		{ "disable-cache", no_argument, NULL, OPT_DISABLE_CACHE },
 		{ "clean-cache", no_argument, NULL, OPT_CLEAN_CACHE },
 		{ "poison-cache", no_argument, NULL, OPT_POISON_CACHE },
+		{ "ldd", no_argument, NULL, OPT_LDD },
+		{ "all-modules", no_argument, NULL, OPT_ALL_MODULES },
 		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
 		{ "dump-probe-types", no_argument, NULL, OPT_DUMP_PROBE_TYPES },
 		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_PROBE_ALIASES },
@@ -235,7 +240,7 @@ static void parse_options(Session *s, int argc, char **argv)
 	/* Options may follow the script (`stap x.stp -c CMD`): getopt moves
 	 * the script and its arguments to the end, as SystemTap's does; `--`
 	 * ends the options. */
-	while ((c = getopt_long(argc, argv, "hVp:vkuwWgs:I:D:B:r:m:o:c:x:e:E:FS:T:tbl:L:R:a:PG:",
+	while ((c = getopt_long(argc, argv, "hVp:vkuwWgs:I:D:B:r:m:o:c:x:d:e:E:FS:T:tbl:L:R:a:PG:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); exit(0);
@@ -345,6 +350,14 @@ static void parse_options(Session *s, int argc, char **argv)
 		case OPT_DISABLE_CACHE: s->disable_cache = true; break;
 		case OPT_CLEAN_CACHE: clean_cache = true; break;
 		case OPT_POISON_CACHE: break;
+		case 'd':
+			/* a user file's symbols; the kernel's and its modules'
+			 * come from kallsyms, so a module name needs nothing */
+			if (strchr(optarg, '/'))
+				vec_push(&s->symbol_files, (void *)process_exe_path(optarg));
+			break;
+		case OPT_LDD: s->ldd = true; break;
+		case OPT_ALL_MODULES: break;
 		case OPT_DUMP_FUNCTIONS:
 		case OPT_DUMP_PROBE_TYPES:
 		case OPT_DUMP_PROBE_ALIASES:

@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A line specification after FILE. */
 typedef struct LineSpec {
@@ -73,6 +74,12 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 	memset(pt, 0, sizeof *pt);
 	pt->maxactive = -1;
 	if (pp_is(pp, 2, "kernel", "statement") && !pp_comp(pp, 0)->arg) {
+		i = 1;
+	} else if ((pp_is(pp, 2, "process", "function") || pp_is(pp, 2, "process", "statement")) &&
+		   !pp_comp(pp, 0)->arg) {
+		/* the -c command's or -x process's program: expand_stmt */
+		pt->process = "";
+		pt->is_function = str_eq(pp_comp(pp, 1)->name, "function");
 		i = 1;
 	} else if (pp_is(pp, 2, "module", "function") || pp_is(pp, 2, "module", "statement") ||
 		   pp_is(pp, 2, "process", "function") || pp_is(pp, 2, "process", "statement")) {
@@ -419,6 +426,22 @@ static void expand_address(Session *s, DProbe *d, const Point *pt, Vec *out)
 	vec_push(out, concrete(d, pt, NULL, f, addr, xsprintf("kernel.statement(0x%" PRIx64 ")", addr)));
 }
 
+/* The program of the -c command (its first word) or of the -x process. */
+static const char *target_program(Session *s)
+{
+	if (s->cmd) {
+		const char *c = s->cmd + strspn(s->cmd, " \t");
+		return process_exe_path(xstrndup(c, strcspn(c, " \t")));
+	}
+	if (s->target_pid) {
+		char buf[4096];
+		ssize_t n = readlink(xsprintf("/proc/%ld/exe", s->target_pid), buf, sizeof(buf) - 1);
+		if (n > 0)
+			return xstrndup(buf, (size_t)n);
+	}
+	return NULL;
+}
+
 static bool expand_stmt(Session *s, DProbe *d, Vec *out)
 {
 	Point pt;
@@ -430,6 +453,14 @@ static bool expand_stmt(Session *s, DProbe *d, Vec *out)
 		return true;
 	}
 	int before = out->len, errs = g_errors;
+	if (pt.process && !*pt.process) {
+		pt.process = target_program(s);
+		if (!pt.process) {
+			pp_error(d->pp, NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID "
+				 "[man stapprobes]");
+			return true;
+		}
+	}
 	if (pt.process)
 		expand_process(s, d, &pt, out);
 	else if (pt.module)
@@ -573,6 +604,74 @@ static void emit_entry(Buf *out, Vec *probes, DProbe *d, SData *sd)
 	buf_puts(out, " },\n");
 }
 
+/* The function symbols of the files process(...) probes name and of the
+ * -d files (usymname, probefunc and the user stacks name them), for
+ * stp_usymfiles (runtime/stp_sym.h); each file's names in one string of
+ * NUL-separated names.  Returns how many files; stp_gen_init points the
+ * runtime at stp_usymfiles_tab. */
+int emit_user_symbols(Session *s, Buf *out)
+{
+	Vec files = {0};
+	vec_foreach(&s->probed_programs, i)
+		vec_push(&files, vec_get(&s->probed_programs, i));
+	vec_foreach(&s->symbol_files, i) {
+		const char *f = vec_get(&s->symbol_files, i);
+		bool dup = false;
+		vec_foreach(&files, k)
+			dup |= str_eq(vec_get(&files, k), f);
+		if (!dup)
+			vec_push(&files, (void *)f);
+	}
+	if (s->ldd) {
+		/* --ldd: and the shared libraries they use, as ldd(1) finds them */
+		int n = files.len;
+		for (int i = 0; i < n; i++) {
+			FILE *p = popen(xsprintf("ldd '%s' 2>/dev/null", (const char *)vec_get(&files, i)), "r");
+			char line[4096];
+			while (p && fgets(line, sizeof line, p)) {
+				char *slash = strstr(line, "=> /");
+				char *lib = slash ? slash + 3 : line + strspn(line, " \t");
+				if (*lib != '/')
+					continue;
+				lib[strcspn(lib, " \t\n")] = '\0';
+				const char *real = process_exe_path(lib);
+				bool dup = false;
+				vec_foreach(&files, k)
+					dup |= str_eq(vec_get(&files, k), real);
+				if (!dup)
+					vec_push(&files, (void *)real);
+			}
+			if (p)
+				pclose(p);
+		}
+	}
+	if (!files.len)
+		return 0;
+	Buf tab = {0};
+	vec_foreach(&files, i) {
+		Vec syms = {0};
+		dw_file_symbols(vec_get(&files, i), &syms);
+		size_t names = 0;
+		buf_printf(out, "static const struct stp_usym stp_usyms_%d[] = {\n", i);
+		vec_foreach(&syms, k) {
+			DwUSym *u = vec_get(&syms, k);
+			buf_printf(out, "\t{ 0x%" PRIx64 ", %" PRIu64 ", %zu },\n", u->off, u->size, names);
+			names += strlen(u->name) + 1;
+		}
+		if (!syms.len)
+			buf_puts(out, "\t{ 0, 0, 0 },\n");
+		buf_printf(out, "};\nstatic const char stp_usym_names_%d[] =", i);
+		vec_foreach(&syms, k)
+			buf_printf(out, "\n\t\"%s\\0\"", ((DwUSym *)vec_get(&syms, k))->name);
+		buf_puts(out, syms.len ? ";\n" : " \"\";\n");
+		buf_printf(&tab, "\t{ %s, stp_usyms_%d, %d, stp_usym_names_%d },\n",
+			   c_string(vec_get(&files, i)), i, syms.len, i);
+	}
+	buf_printf(out, "static const struct stp_usymfile stp_usymfiles_tab[] = {\n%s};\n\n", buf_cstr(&tab));
+	buf_free(&tab);
+	return files.len;
+}
+
 static void emit_stmt(Session *s, Buf *out, Vec *probes)
 {
 	Vec kern = {0}, mods = {0}, procs = {0};
@@ -658,7 +757,9 @@ static const char *const stmt_patterns[] = {
 	"module(string).function(string).return.maxactive(number)",
 	"module(string).statement(string)",
 	"process(string).function(string)", "process(string).function(string).call",
-	"process(string).function(string).return", "process(string).statement(string)", NULL,
+	"process(string).function(string).return", "process(string).statement(string)",
+	"process.function(string)", "process.function(string).call", "process.function(string).return",
+	"process.statement(string)", NULL,
 };
 
 const Family family_stmt = {

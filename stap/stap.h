@@ -600,11 +600,19 @@ typedef struct DwSymRef {
 	uint64_t addr;
 } DwSymRef;
 void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Vec *nodwarf);
+typedef struct DwUSym {
+	uint64_t off;		/* in the file */
+	uint64_t size;
+	const char *name;
+	bool global;
+} DwUSym;
+bool dw_file_symbols(const char *path, Vec *out);	/* DwUSym*: function symbols by file offset */
 uint64_t dw_prologue_end(Session *s, DwFunc *f);	/* unoptimized code: after its prologue */
 void note_probed_module(Session *s, const char *name);
 void note_probed_program(Session *s, const char *path);	/* --vm installs it */
 const char *process_exe_path(const char *path);
-const char *c_string(const char *s);	/* translate.c: a C string literal */	/* elaborate.c: process("PATH")'s file */
+const char *c_string(const char *s);	/* translate.c: a C string literal */
+int emit_user_symbols(Session *s, Buf *out);	/* probe_stmt.c: user symbol tables; how many files */	/* elaborate.c: process("PATH")'s file */
 const char *dw_module_name(DwModule *m);
 /* Make m's DWARF (NULL: vmlinux's) the one every dw_* call uses; returns
  * the previous selection for dw_module_restore(). */
@@ -686,6 +694,8 @@ struct Session {
 	Vec staprun_opts;		/* passed through to staprun */
 	Vec probed_modules;		/* kernel modules probes name (--vm installs them) */
 	Vec probed_programs;		/* files process(...) probes name (likewise) */
+	Vec symbol_files;		/* -d FILE, --ldd: user files whose symbols the module carries */
+	bool ldd;			/* --ldd */
 	const char *script_text;	/* -e */
 	const char *script_path;	/* file or "-" */
 	const char *runtime_dir;

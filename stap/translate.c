@@ -1674,9 +1674,12 @@ void collect_histograms(Session *s)
 
 static void emit_lifecycle(Session *s, Buf *b)
 {
+	int usymfiles = emit_user_symbols(s, b);
 	/* init: maps and statistics */
 	buf_puts(b, "static int stp_gen_init(void)\n{\n\tint rc = stp_runtime_init(stp_frame_size, stp_texts);\n\n"
 		    "\tif (rc)\n\t\treturn rc;\n");
+	if (usymfiles)
+		buf_printf(b, "\tstp_usymfiles = stp_usymfiles_tab;\n\tstp_nusymfiles = %d;\n", usymfiles);
 	buf_printf(b, "\tstp_locks_init(stp_global_locks, %d);\n", s->used_globals.len);
 	if (regex_init_code())	/* regex */
 		buf_puts(b, regex_init_code());
