@@ -65,6 +65,32 @@ static noinline uint64_t stp_uread(struct stp_context *c, uint64_t addr, int siz
 	}
 }
 
+/* Write kernel memory, 0 or -EFAULT: what copy_to_kernel_nofault (not
+ * exported) does, for guru-mode writes.  Read-only memory faults too. */
+static noinline long stp_kwrite_nofault(void *dst, const void *src, size_t size)
+{
+	if ((unsigned long)dst < TASK_SIZE_MAX + PAGE_SIZE)
+		return -EFAULT;
+	pagefault_disable();
+	while (size >= sizeof(u64)) {
+		__put_kernel_nofault(dst, src, u64, fault);
+		dst += sizeof(u64);
+		src += sizeof(u64);
+		size -= sizeof(u64);
+	}
+	while (size) {
+		__put_kernel_nofault(dst, src, u8, fault);
+		dst++;
+		src++;
+		size--;
+	}
+	pagefault_enable();
+	return 0;
+fault:
+	pagefault_enable();
+	return -EFAULT;
+}
+
 /* Pretty printing ($$parms, $var$): a read that fails prints as 0. */
 #define stp_pp_read(c, expr) ({						\
 		int64_t __v = (expr);					\
