@@ -91,6 +91,31 @@ fault:
 	return -EFAULT;
 }
 
+/* Guru-mode writes to target variables: the low size bytes of val. */
+static noinline void stp_kwrite(struct stp_context *c, uint64_t addr, int64_t val, int size)
+{
+	if (unlikely(c->last_error))
+		return;
+	if (stp_kwrite_nofault((void *)(uintptr_t)addr, &val, size)) {
+		snprintf(c->error_buffer, sizeof(c->error_buffer),
+			 "kernel write fault at 0x%016llx", (unsigned long long)addr);
+		c->last_error = c->error_buffer;
+		c->error_loc = NULL;
+	}
+}
+
+static noinline void stp_uwrite(struct stp_context *c, uint64_t addr, int64_t val, int size)
+{
+	if (unlikely(c->last_error))
+		return;
+	if (copy_to_user_nofault((void __user *)(uintptr_t)addr, &val, size)) {
+		snprintf(c->error_buffer, sizeof(c->error_buffer),
+			 "write fault [man error::fault] at 0x%016llx", (unsigned long long)addr);
+		c->last_error = c->error_buffer;
+		c->error_loc = NULL;
+	}
+}
+
 /* Pretty printing ($$parms, $var$): a read that fails prints as 0. */
 #define stp_pp_read(c, expr) ({						\
 		int64_t __v = (expr);					\

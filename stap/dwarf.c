@@ -1524,8 +1524,10 @@ static void add_names(Dwarf_Die *fd, const char *asked, Buf *b)
 
 /* Resolve `$name` and its member chain at pc of f: the C expression
  * (type int64_t) or an error message. */
-const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
-			   const char *(*index_expr)(Node *, void *), void *arg, const char **code)
+/* The location and type of n's value at pc (a chain of members, indexes
+ * and dereferences from a variable), or an error. */
+static const char *target_chain(DwFunc *f, uint64_t pc, bool is_return, Node *n,
+				const char *(*index_expr)(Node *, void *), void *arg, Chain *out)
 {
 	Dwarf_Die fd, var;
 	if (!func_die(f, &fd))
@@ -1565,6 +1567,17 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		if (err)
 			return err;
 	}
+	*out = ch;
+	return NULL;
+}
+
+const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
+			   const char *(*index_expr)(Node *, void *), void *arg, const char **code)
+{
+	Chain ch;
+	const char *err = target_chain(f, pc, is_return, n, index_expr, arg, &ch);
+	if (err)
+		return err;
 	if (n->addr_of) {
 		if (ch.loc.is_value)
 			return "cannot take address of object in register";
@@ -1584,6 +1597,45 @@ const char *dw_target_code(Session *s, DwFunc *f, uint64_t pc, bool is_return, N
 		return NULL;
 	}
 	*code = as_value(&ch);
+	return NULL;
+}
+
+/* Guru mode: the C statement storing value (an int64_t expression) in n:
+ * a register of the probe's pt_regs (what the function then sees), or
+ * memory through the runtime's fault-safe writers. */
+const char *dw_target_store(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
+			    const char *(*index_expr)(Node *, void *), void *arg, const char *value,
+			    const char **code)
+{
+	Chain ch;
+	const char *err = target_chain(f, pc, is_return, n, index_expr, arg, &ch);
+	if (err)
+		return err;
+	int tag = dwarf_tag(&ch.type);
+	if (n->addr_of || tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type)
+		return "cannot write to an aggregate (struct, union or array)";
+	Dwarf_Word size = 8;
+	if (tag != DW_TAG_pointer_type)
+		dwarf_aggregate_size(&ch.type, &size);
+	if (size == 0 || size > 8)
+		return "cannot write a value of this size";
+	if (ch.loc.is_value) {
+		static const char pre[] = "((uint64_t)c->regs->";
+		const char *e = ch.loc.expr;
+		if (strncmp(e, pre, strlen(pre)) != 0)
+			return "cannot write to this location: it is a computed value";
+		const char *reg = xstrndup(e + strlen(pre), strlen(e) - strlen(pre) - 1);
+		if (size >= 8)
+			*code = xsprintf("c->regs->%s = (unsigned long)(%s)", reg, value);
+		else
+			*code = xsprintf("c->regs->%s = (c->regs->%s & ~0x%llxUL) | ((unsigned long)(%s) & 0x%llxUL)",
+					 reg, reg, (1ULL << (size * 8)) - 1, value, (1ULL << (size * 8)) - 1);
+		return NULL;
+	}
+	if (ch.is_member && dwarf_hasattr(&ch.member, DW_AT_bit_size))
+		return "cannot write to a bitfield";
+	*code = xsprintf("%s(c, %s, %s, %d)", kern->user ? "stp_uwrite" : "stp_kwrite", ch.loc.expr, value,
+			 (int)size);
 	return NULL;
 }
 

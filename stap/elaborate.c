@@ -225,8 +225,9 @@ static int tvar_seq;
 static void name_tvar_func(Scope *sc, Node *n)
 {
 	int seq = tvar_seq++;
+	const char *key = n->tvar_write ? xsprintf("set:%s", n->tvar_code) : n->tvar_code;
 	vec_foreach(&tvar_codes, i)
-		if (str_eq(vec_get(&tvar_codes, i), n->tvar_code)) {
+		if (str_eq(vec_get(&tvar_codes, i), key)) {
 			n->tvar_func = vec_get(&tvar_names, i);
 			return;
 		}
@@ -235,9 +236,9 @@ static void name_tvar_func(Scope *sc, Node *n)
 	for (char *p = file; *p; p++)
 		if (!isalnum((unsigned char)*p))
 			*p = '_';
-	n->tvar_func = xsprintf("__private_%s__%s_tvar_get_%s_%d", file, n->tvar_tp ? "tracepoint" : "dwarf",
-				n->name + 1, seq);
-	vec_push(&tvar_codes, n->tvar_code);
+	n->tvar_func = xsprintf("__private_%s__%s_tvar_%s_%s_%d", file, n->tvar_tp ? "tracepoint" : "dwarf",
+				n->tvar_write ? "set" : "get", n->name + 1, seq);
+	vec_push(&tvar_codes, (void *)key);
 	vec_push(&tvar_names, n->tvar_func);
 }
 
@@ -486,6 +487,8 @@ static void resolve_expr(Scope *sc, Node *n)
 	case N_BINARY:
 	case N_ASSIGN:
 	case N_STATADD:
+		if (n->kind == N_ASSIGN && n->lhs->kind == N_TARGET)
+			n->lhs->tvar_write = true;
 		resolve_expr(sc, n->lhs);
 		resolve_expr(sc, n->rhs);
 		/* the probe's family says whether its target variable is writable */

@@ -235,7 +235,8 @@ void dump_elaborated(FILE *out, Session *s)
 		/* SystemTap's functions for target variable reads come after */
 		vec_foreach(&tvars, i)
 			fprintf(out, "%s:long (%s)\n", (char *)vec_get(&tvars, i),
-				strstr(vec_get(&tvars, i), "__tracepoint_tvar_get_") ? "pointer:long" : "");
+				strstr(vec_get(&tvars, i), "__tracepoint_tvar_get_") ? "pointer:long" :
+				strstr(vec_get(&tvars, i), "_tvar_set_") ? "rvalue:long" : "");
 	}
 	if (s->probes.len) {
 		fputs("# probes\n", out);

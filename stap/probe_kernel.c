@@ -255,6 +255,12 @@ static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 	return translate_entry_slot(d, n);
 }
 
+static const char *store_kernel(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen)
+{
+	KData *kd = d->fdata;
+	return dwarf_store(s, d, NULL, kd->func, kd->func->low_pc, kd->ret, n, op, value, gen);
+}
+
 static bool kernel_is_ret(const DProbe *d)
 {
 	return ((KData *)d->fdata)->ret;
@@ -311,6 +317,7 @@ static const char *const kernel_patterns[] = {
 
 const Family family_kernel = {
 	.name = "kernel", .patterns = kernel_patterns, .expand = expand_kernel,
-	.target = target_kernel, .target_code = code_kernel, .list_pc = kernel_list_pc,
+	.target = target_kernel, .target_code = code_kernel, .target_store = store_kernel,
+	.list_pc = kernel_list_pc,
 	.emit = emit_kernel, .registers = true, .context = "kernel",
 };

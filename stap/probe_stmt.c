@@ -551,6 +551,12 @@ static const char *code_stmt(Session *s, DProbe *d, Node *n, void *gen)
 	return translate_entry_slot(d, n);
 }
 
+static const char *store_stmt(Session *s, DProbe *d, Node *n, int op, const char *value, void *gen)
+{
+	SData *sd = d->fdata;
+	return dwarf_store(s, d, sd->mod, sd->func, sd->pc, sd->ret, n, op, value, gen);
+}
+
 /* ---------------------------------------------------------------- listings */
 
 static void list_pc_stmt(Session *s, DProbe *d, FILE *out)
@@ -764,7 +770,7 @@ static const char *const stmt_patterns[] = {
 
 const Family family_stmt = {
 	.name = "stmt", .patterns = stmt_patterns, .expand = expand_stmt,
-	.target = target_stmt, .target_code = code_stmt,
+	.target = target_stmt, .target_code = code_stmt, .target_store = store_stmt,
 	.list_vars = list_vars_stmt, .list_pc = list_pc_stmt,
 	.emit = emit_stmt, .registers = true, .context = "kernel",
 };

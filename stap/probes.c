@@ -7,6 +7,7 @@
  * before matching.
  */
 #include "stap.h"
+#include "parser.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -130,4 +131,48 @@ void family_include_runtime(Session *s, const char *header, const Tok *at)
 	n->str = xsprintf("#include \"%s\"", header);
 	n->tok = NULL;	/* ours, not the script's (-p2 lists the script's) */
 	vec_push(&s->embeds, n);
+}
+
+/* Guru-mode stores into a DWARF target variable (kernel.function,
+ * statement, module and process probes): pass 2 (gen NULL) checks, pass 3
+ * gives the C statement.  In .return probes only $return is written. */
+const char *dwarf_store(Session *s, DProbe *d, DwModule *mod, DwFunc *f, uint64_t pc, bool ret, Node *n,
+			int op, const char *value, void *gen)
+{
+	bool is_ret_value = str_eq(n->name, "$return");
+	if (!gen) {
+		if (!s->guru)
+			error_tok(n->tok, "write to target variable not permitted; need stap -g");
+		else if (ret && !is_ret_value)
+			error_tok(n->tok, "only $return can be written in a .return probe");
+		else if (op != '=' && op != OP_ADDEQ && op != OP_SUBEQ && op != OP_ANDEQ && op != OP_OREQ &&
+			 op != OP_XOREQ && op != OP_MULEQ && op != OP_SHLEQ && op != OP_SHREQ)
+			error_tok(n->tok, "this assignment to a target variable is not supported");
+		return NULL;
+	}
+	if (!f) {
+		error_tok(n->tok, "target variables are not available here");
+		return NULL;
+	}
+	void *prev = dw_module_select(mod);
+	dw_ensure_cfi();
+	const char *(*index_expr)(Node *, void *) = translate_index_hook();
+	const char *v = value, *code = NULL, *err = NULL;
+	if (op != '=') {
+		const char *cur;
+		err = dw_target_code(s, f, pc, ret && is_ret_value, n, index_expr, gen, &cur);
+		const char *cop = op == OP_ADDEQ ? "+" : op == OP_SUBEQ ? "-" : op == OP_ANDEQ ? "&" :
+				  op == OP_OREQ ? "|" : op == OP_XOREQ ? "^" : op == OP_MULEQ ? "*" :
+				  op == OP_SHLEQ ? "<<" : ">>";
+		if (!err)
+			v = xsprintf("(int64_t)((uint64_t)%s %s (uint64_t)%s)", cur, cop, value);
+	}
+	if (!err)
+		err = dw_target_store(s, f, pc, ret && is_ret_value, n, index_expr, gen, v, &code);
+	dw_module_restore(prev);
+	if (err) {
+		error_tok(n->tok, "%s", err);
+		return NULL;
+	}
+	return code;
 }

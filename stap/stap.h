@@ -289,6 +289,7 @@ struct Node {
 				 * for it (listed by -p2) */
 	bool tvar_tp;		/* ...a tracepoint argument's member chain
 				 * (__tracepoint_tvar_get_..., taking a pointer) */
+	bool tvar_write;	/* N_TARGET assigned to (..._tvar_set_...) */
 	Vec *deferred_errors;	/* N_TARGET: DiagItem*, said only if the node
 				 * survives optimization (SystemTap's way) */
 };
@@ -606,12 +607,17 @@ typedef struct DwUSym {
 	const char *name;
 	bool global;
 } DwUSym;
-bool dw_file_symbols(const char *path, Vec *out);	/* DwUSym*: function symbols by file offset */
+bool dw_file_symbols(const char *path, Vec *out);
+const char *dw_target_store(Session *s, DwFunc *f, uint64_t pc, bool is_return, Node *n,
+			    const char *(*index_expr)(Node *, void *), void *arg, const char *value,
+			    const char **code);	/* guru writes: NULL or an error */	/* DwUSym*: function symbols by file offset */
 uint64_t dw_prologue_end(Session *s, DwFunc *f);	/* unoptimized code: after its prologue */
 void note_probed_module(Session *s, const char *name);
 void note_probed_program(Session *s, const char *path);	/* --vm installs it */
 const char *process_exe_path(const char *path);
 const char *c_string(const char *s);	/* translate.c: a C string literal */
+const char *dwarf_store(Session *s, DProbe *d, DwModule *mod, DwFunc *f, uint64_t pc, bool ret, Node *n,
+			int op, const char *value, void *gen);	/* probes.c: guru writes */
 int emit_user_symbols(Session *s, Buf *out);	/* probe_stmt.c: user symbol tables; how many files */	/* elaborate.c: process("PATH")'s file */
 const char *dw_module_name(DwModule *m);
 /* Make m's DWARF (NULL: vmlinux's) the one every dw_* call uses; returns
