@@ -1560,10 +1560,42 @@ const char *process_exe_path(const char *path)
 }
 
 /* process("PATH").X and process(PID).X, for X begin, end, thread.begin,
- * thread.end: the process.X alias, its probes skipping every other
+ * thread.end, syscall, syscall.return: the process.X alias (syscall's
+ * variables renamed to the tracepoint's), its probes skipping every other
  * program's or process's tasks (a test put before the body).  Sets
  * g_pp_shown for process.X with or without the argument.  False with
  * *pp unchanged for any other point, or after an error. */
+/* process.syscall's variables from the raw_syscalls tracepoints' $regs
+ * and $ret: $syscall is $regs->orig_ax, $argN the x86_64 syscall argument
+ * registers, $return $ret. */
+static void syscall_var(const Node *cn, void *arg)
+{
+	static const char *const regs[] = { "di", "si", "dx", "r10", "r8", "r9" };
+	Node *n = (Node *)cn;
+	const char *member = NULL;
+	(void)arg;
+	if (n->kind != N_TARGET || !n->name)
+		return;
+	if (str_eq(n->name, "$return"))
+		n->name = "$ret";
+	else if (str_eq(n->name, "$syscall"))
+		member = "orig_ax";
+	else if (str_startswith(n->name, "$arg") && n->name[4] >= '1' && n->name[4] <= '6' && !n->name[5])
+		member = regs[n->name[4] - '1'];
+	if (member) {
+		Comp *c = xalloc(sizeof *c);
+		c->kind = COMP_MEMBER;
+		c->name = member;
+		c->tok = n->tok;
+		Vec comps = {0};
+		vec_push(&comps, c);
+		vec_foreach(&n->comps, i)
+			vec_push(&comps, vec_get(&n->comps, i));
+		n->comps = comps;
+		n->name = "$regs";
+	}
+}
+
 static bool process_point(ProbePoint **ppp, Node **body)
 {
 	ProbePoint *pp = *ppp;
@@ -1575,9 +1607,13 @@ static bool process_point(ProbePoint **ppp, Node **body)
 		if (pp_comp(pp, i)->arg)
 			return false;
 	const char *last = pp_comp(pp, n - 1)->name;
-	if ((n == 3 && !str_eq(pp_comp(pp, 1)->name, "thread")) || (!str_eq(last, "begin") && !str_eq(last, "end")))
+	bool syscall = str_eq(pp_comp(pp, 1)->name, "syscall") && (n == 2 || str_eq(last, "return"));
+	if (!syscall && ((n == 3 && !str_eq(pp_comp(pp, 1)->name, "thread")) ||
+			 (!str_eq(last, "begin") && !str_eq(last, "end"))))
 		return false;
-	const char *rest = n == 3 ? xsprintf("thread.%s", last) : last;
+	const char *rest = n == 3 ? xsprintf("%s.%s", pp_comp(pp, 1)->name, last) : last;
+	if (syscall)
+		ast_visit(*body, syscall_var, NULL);
 	if (!c0->arg) {
 		g_pp_shown = xsprintf("process.%s", rest);
 		return true;
@@ -1596,8 +1632,8 @@ static bool process_point(ProbePoint **ppp, Node **body)
 		vec_push(&call->args, new_num(at, pid));
 		g_pp_shown = xsprintf("process(%" PRId64 ").%s", pid, rest);
 	} else {
-		/* with --vm, the lab's files: the path as written */
-		const char *exe = S->vm ? c0->arg->str : process_exe_path(c0->arg->str);
+		/* (the lab mirrors the host's merged /usr: --vm resolves alike) */
+		const char *exe = process_exe_path(c0->arg->str);
 		call->name = "__proc_skip_path";
 		vec_push(&call->args, new_str(at, exe));
 		vec_push(&call->args, new_num(at, str_eq(last, "end")));
