@@ -22,6 +22,7 @@ struct stp_uprobe {
 	loff_t offset;			/* in the file */
 	unsigned long vaddr;		/* link-time address of that offset */
 	bool ret;			/* uretprobe */
+	pid_t pid;			/* process(PID) probes: only its hits */
 	struct uprobe_consumer uc;
 	struct inode *inode;		/* held while registered */
 };
@@ -31,6 +32,8 @@ static int stp_uprobe_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
 	struct stp_uprobe *su = container_of(uc, struct stp_uprobe, uc);
 	unsigned long bias = instruction_pointer(regs) - su->vaddr;
 
+	if (su->pid && current->tgid != su->pid)
+		return 0;
 	stp_probe_hit(su->probe, regs, (void *)bias);
 	return 0;
 }
@@ -39,6 +42,8 @@ static int stp_uretprobe_handler(struct uprobe_consumer *uc, unsigned long func,
 {
 	struct stp_uprobe *su = container_of(uc, struct stp_uprobe, uc);
 
+	if (su->pid && current->tgid != su->pid)
+		return 0;
 	stp_probe_hit(su->probe, regs, (void *)(func - su->vaddr));
 	return 0;
 }

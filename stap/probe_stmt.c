@@ -50,12 +50,14 @@ typedef struct SData {
 	const char *symbol;	/* module probes: "M:symbol" */
 	uint64_t offset;	/* module probes: from symbol; process probes: in the file */
 	const char *file;	/* process probes: the program or library */
+	int64_t pid;		/* process(PID) probes: the process, else 0 */
 } SData;
 
 /* What the point asks for. */
 typedef struct Point {
 	const char *module;	/* module("M") or NULL */
 	const char *process;	/* process("PATH"): the file, or NULL */
+	int64_t pid;		/* process(PID): that process only */
 	bool is_function;	/* .function, else .statement */
 	const char *spec;	/* "FUNC@FILE:LINE", or NULL with addr */
 	int64_t addr;		/* statement(ADDR) */
@@ -76,9 +78,12 @@ static bool parse_point(const ProbePoint *pp, Point *pt, const Tok **bad)
 	if (pp_is(pp, 2, "kernel", "statement") && !pp_comp(pp, 0)->arg) {
 		i = 1;
 	} else if ((pp_is(pp, 2, "process", "function") || pp_is(pp, 2, "process", "statement")) &&
-		   !pp_comp(pp, 0)->arg) {
-		/* the -c command's or -x process's program: expand_stmt */
+		   (!pp_comp(pp, 0)->arg || pp_comp(pp, 0)->arg->kind == N_NUM)) {
+		/* the -c command's or -x process's program, or process PID's:
+		 * expand_stmt */
 		pt->process = "";
+		if (pp_comp(pp, 0)->arg)
+			pt->pid = pp_comp(pp, 0)->arg->num;
 		pt->is_function = str_eq(pp_comp(pp, 1)->name, "function");
 		i = 1;
 	} else if (pp_is(pp, 2, "module", "function") || pp_is(pp, 2, "module", "statement") ||
@@ -395,6 +400,7 @@ static void expand_process(Session *s, DProbe *d, Point *pt, Vec *out)
 		if (!dw_user_offset(mod, sd->pc, &sd->offset))
 			continue;
 		sd->file = pt->process;
+		sd->pid = pt->pid;
 		out->data[keep++] = c;
 	}
 	out->len = keep;
@@ -453,7 +459,16 @@ static bool expand_stmt(Session *s, DProbe *d, Vec *out)
 		return true;
 	}
 	int before = out->len, errs = g_errors;
-	if (pt.process && !*pt.process) {
+	if (pt.process && !*pt.process && pt.pid) {
+		char buf[4096];
+		ssize_t len = s->vm ? -1 : readlink(xsprintf("/proc/%" PRId64 "/exe", pt.pid), buf, sizeof(buf) - 1);
+		if (len <= 0) {
+			pp_error(d->pp, NULL, s->vm ? "process(%" PRId64 "): a lab process's program is not known here; "
+				 "name its path" : "cannot probe pid %" PRId64 ": No such process", pt.pid);
+			return true;
+		}
+		pt.process = xstrndup(buf, (size_t)len);
+	} else if (pt.process && !*pt.process) {
 		pt.process = target_program(s);
 		if (!pt.process) {
 			pp_error(d->pp, NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID "
@@ -695,8 +710,8 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 			DProbe *d = vec_get(&procs, i);
 			SData *sd = d->fdata;
 			buf_printf(out, "\t{ .probe = &stp_probes[%d], .path = %s, .offset = 0x%" PRIx64
-				   ", .vaddr = 0x%" PRIx64 "UL%s },\n", d->index, c_string(sd->file), sd->offset,
-				   sd->pc, sd->ret ? ", .ret = true" : "");
+				   ", .vaddr = 0x%" PRIx64 "UL, .pid = %" PRId64 "%s },\n", d->index, c_string(sd->file),
+				   sd->offset, sd->pc, sd->pid, sd->ret ? ", .ret = true" : "");
 		}
 		buf_puts(out, "};\n\n");
 	}
@@ -765,7 +780,8 @@ static const char *const stmt_patterns[] = {
 	"process(string).function(string)", "process(string).function(string).call",
 	"process(string).function(string).return", "process(string).statement(string)",
 	"process.function(string)", "process.function(string).call", "process.function(string).return",
-	"process.statement(string)", NULL,
+	"process.statement(string)", "process(number).function(string)", "process(number).function(string).call",
+	"process(number).function(string).return", "process(number).statement(string)", NULL,
 };
 
 const Family family_stmt = {
