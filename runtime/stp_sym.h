@@ -403,6 +403,22 @@ static void __maybe_unused stp_unwind_report(void)
 	stp_unwind_nnotes = 0;
 }
 
+/* A return address in the user stack slot at slot: a .return probe's
+ * uretprobe put its trampoline there, the real one is in the task's
+ * uprobe return instances (as SystemTap's stacks show it). */
+static unsigned long stp_uret_fixup(unsigned long slot, unsigned long ret)
+{
+#ifdef CONFIG_UPROBES
+	struct uprobe_task *ut = current->utask;
+	struct return_instance *ri;
+
+	for (ri = ut ? ut->return_instances : NULL; ri; ri = ri->next)
+		if (ri->stack == slot)
+			return ri->orig_ret_vaddr;
+#endif
+	return ret;
+}
+
 /* The user stack: ip, then a frame-pointer walk (best effort). */
 static int stp_ustack(struct stp_context *c, unsigned long *pcs, int max)
 {
@@ -423,7 +439,7 @@ static int stp_ustack(struct stp_context *c, unsigned long *pcs, int max)
 			break;
 		if (!frame[1] || frame[1] >= TASK_SIZE_MAX)
 			break;
-		pcs[n++] = frame[1];
+		pcs[n++] = stp_uret_fixup(fp + sizeof(unsigned long), frame[1]);
 		if (frame[0] <= fp)
 			break;
 		sp = fp;
