@@ -1118,9 +1118,9 @@ static DLoc eval_ops(LocCtx *lc, Dwarf_Op *ops, size_t n)
 			continue;
 		}
 		case DW_OP_addr:
-			/* a program's or library's load bias: in the hit's entry_data
+			/* a program's or library's load bias: the hit's stp_ubias
 			 * (runtime/stp_uprobes.h) */
-			stack[sp++] = xsprintf(kern->user ? "((uint64_t)0x%" PRIx64 "ULL + (uintptr_t)c->entry_data)"
+			stack[sp++] = xsprintf(kern->user ? "((uint64_t)0x%" PRIx64 "ULL + __this_cpu_read(stp_ubias))"
 						: "((uint64_t)0x%" PRIx64 "ULL + stp_kaslr_offset)", ops[i].number);
 			continue;
 		case DW_OP_fbreg: {

@@ -51,6 +51,8 @@ typedef struct SData {
 	uint64_t offset;	/* module probes: from symbol; process probes: in the file */
 	const char *file;	/* process probes: the program or library */
 	int64_t pid;		/* process(PID) probes: the process, else 0 */
+	uint64_t entry_pc;	/* process .return probes: where entry values are */
+	uint64_t entry_offset;	/* read (after an unoptimized prologue), in the file */
 } SData;
 
 /* What the point asks for. */
@@ -401,6 +403,13 @@ static void expand_process(Session *s, DProbe *d, Point *pt, Vec *out)
 			continue;
 		sd->file = pt->process;
 		sd->pid = pt->pid;
+		/* a .return probe's entry values: after an unoptimized
+		 * function's prologue, where its parameters are stored */
+		if (sd->ret && sd->func) {
+			sd->entry_pc = dw_prologue_end(s, sd->func);
+			if (!dw_user_offset(mod, sd->entry_pc, &sd->entry_offset))
+				sd->entry_pc = 0;
+		}
 		out->data[keep++] = c;
 	}
 	out->len = keep;
@@ -500,15 +509,16 @@ static const char *no_index(Node *n, void *arg)
 
 /* dwarf.c's code for n at the probe, the probe's DWARF selected. */
 static const char *target_code(Session *s, SData *sd, Node *n, const char *(*index_expr)(Node *, void *),
-			       void *gen, const char **code)
+			       void *gen, bool in_entry, const char **code)
 {
 	void *prev = dw_module_select(sd->mod);
 	dw_ensure_cfi();
 	const char *err;
+	uint64_t pc = in_entry && sd->entry_pc ? sd->entry_pc : sd->pc;
 	if (target_is_pretty(n))
-		err = dw_pretty_code(s, sd->func, sd->pc, sd->ret, n, code);
+		err = dw_pretty_code(s, sd->func, pc, sd->ret, n, code);
 	else
-		err = dw_target_code(s, sd->func, sd->pc, sd->ret && str_eq(n->name, "$return"), n,
+		err = dw_target_code(s, sd->func, pc, sd->ret && str_eq(n->name, "$return"), n,
 				     index_expr, gen, code);
 	dw_module_restore(prev);
 	return err;
@@ -526,12 +536,8 @@ static void target_stmt(Session *s, DProbe *d, Node *n)
 				    : "target variables are not available in absolute probes");
 		return;
 	}
-	if (sd->file && sd->ret && !str_eq(n->name, "$return")) {
-		error_tok(n->tok, "only $return is available in process(...).function(...).return probes");
-		return;
-	}
 	const char *code;
-	const char *err = target_code(s, sd, n, no_index, NULL, &code);
+	const char *err = target_code(s, sd, n, no_index, NULL, false, &code);
 	if (err && s->skip_badvars && !target_is_pretty(n)) {
 		n->type = TY_LONG;
 		n->aux = (void *)"skip";
@@ -551,7 +557,7 @@ static const char *code_stmt(Session *s, DProbe *d, Node *n, void *gen)
 	if (n->aux && str_eq(n->aux, "skip"))
 		return "((int64_t)0)";
 	const char *code;
-	const char *err = target_code(s, sd, n, translate_index_hook(), gen, &code);
+	const char *err = target_code(s, sd, n, translate_index_hook(), gen, d->in_entry, &code);
 	if (err) {
 		error_tok(n->tok, "%s", err);
 		return target_is_pretty(n) ? "\"\"" : "0";
@@ -710,8 +716,17 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 			DProbe *d = vec_get(&procs, i);
 			SData *sd = d->fdata;
 			buf_printf(out, "\t{ .probe = &stp_probes[%d], .path = %s, .offset = 0x%" PRIx64
-				   ", .vaddr = 0x%" PRIx64 "UL, .pid = %" PRId64 "%s },\n", d->index, c_string(sd->file),
+				   ", .vaddr = 0x%" PRIx64 "UL, .pid = %" PRId64 "%s", d->index, c_string(sd->file),
 				   sd->offset, sd->pc, sd->pid, sd->ret ? ", .ret = true" : "");
+			if (sd->ret && d->entry_exprs.len) {
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+				if (sd->entry_pc && sd->entry_pc != sd->pc)
+					buf_printf(out, ", .entry_offset = 0x%" PRIx64 ", .entry_vaddr = 0x%" PRIx64 "UL",
+						   sd->entry_offset, sd->entry_pc);
+			}
+			buf_puts(out, " },\n");
+			if (d->entry_exprs.len > 32)
+				error_tok(d->pp->tok, "a process .return probe saves at most 32 entry values");
 		}
 		buf_puts(out, "};\n\n");
 	}
