@@ -12,7 +12,9 @@
 
 static unsigned long stp_kaslr_offset;	/* runtime minus link-time kernel addresses */
 
-static noinline uint64_t stp_kread(struct stp_context *c, uint64_t addr, int size)
+/* A fault-safe read of kernel memory, or (user) of the current task's
+ * (process(...) probes' variables): size bytes as an unsigned number. */
+static noinline uint64_t stp_mem_read(struct stp_context *c, uint64_t addr, int size, bool user)
 {
 	union {
 		u8 b;
@@ -20,12 +22,16 @@ static noinline uint64_t stp_kread(struct stp_context *c, uint64_t addr, int siz
 		u32 l;
 		u64 q;
 	} v = { .q = 0 };
+	long rc;
 
 	if (unlikely(c->last_error))
 		return 0;
-	if (copy_from_kernel_nofault(&v, (const void *)(uintptr_t)addr, size)) {
+	rc = user ? copy_from_user_nofault(&v, (const void __user *)(uintptr_t)addr, size)
+		  : copy_from_kernel_nofault(&v, (const void *)(uintptr_t)addr, size);
+	if (rc) {
 		snprintf(c->error_buffer, sizeof(c->error_buffer),
-			 "kernel read fault at 0x%016llx", (unsigned long long)addr);
+			 user ? "read fault [man error::fault] at 0x%016llx" : "kernel read fault at 0x%016llx",
+			 (unsigned long long)addr);
 		c->last_error = c->error_buffer;
 		c->error_loc = NULL;
 		return 0;
@@ -38,32 +44,8 @@ static noinline uint64_t stp_kread(struct stp_context *c, uint64_t addr, int siz
 	}
 }
 
-/* The same in the current task's memory: process(...) probes' variables. */
-static noinline uint64_t stp_uread(struct stp_context *c, uint64_t addr, int size)
-{
-	union {
-		u8 b;
-		u16 w;
-		u32 l;
-		u64 q;
-	} v = { .q = 0 };
-
-	if (unlikely(c->last_error))
-		return 0;
-	if (copy_from_user_nofault(&v, (const void __user *)(uintptr_t)addr, size)) {
-		snprintf(c->error_buffer, sizeof(c->error_buffer),
-			 "read fault [man error::fault] at 0x%016llx", (unsigned long long)addr);
-		c->last_error = c->error_buffer;
-		c->error_loc = NULL;
-		return 0;
-	}
-	switch (size) {
-	case 1: return v.b;
-	case 2: return v.w;
-	case 4: return v.l;
-	default: return v.q;
-	}
-}
+#define stp_kread(c, addr, size) stp_mem_read(c, addr, size, false)
+#define stp_uread(c, addr, size) stp_mem_read(c, addr, size, true)
 
 /* Write kernel memory, 0 or -EFAULT: what copy_to_kernel_nofault (not
  * exported) does, for guru-mode writes.  Read-only memory faults too. */

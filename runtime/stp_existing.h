@@ -9,8 +9,9 @@
  * its way back to user space.  The work waits out the end of START, then
  * runs the generated stp_existing_run().  STOP cancels the works that have
  * not run (task_work_cancel_func, found by address: the kernel does not
- * export it) and waits for those running: no work is left pointing into
- * the module once it is gone.  With a target process (-c, -x) running
+ * export it) and waits for those running, then for every task to have
+ * left the module's code (a tasks-RCU grace period): nothing runs or
+ * points into the module once it is gone.  With a target process (-c, -x) running
  * tasks are not reported, as in SystemTap 4.8 (checked in the lab).
  */
 #ifndef STP_EXISTING_H
@@ -114,6 +115,17 @@ static void stp_existing_stop(void)
 	/* works already taken off their task's list finish soon */
 	while (atomic_read(&stp_existing_pending) > 0)
 		msleep(1);
+	/* ...but a task may still be between its decrement and the return
+	 * from stp_existing_fn, in this module's code: a tasks-RCU grace
+	 * period waits until every task has left it (each has switched or
+	 * gone back to user space) */
+	if (stp_existing_n) {
+#ifdef CONFIG_TASKS_RCU
+		synchronize_rcu_tasks();
+#else
+		synchronize_rcu();
+#endif
+	}
 	kvfree(stp_existing_tasks);
 	stp_existing_tasks = NULL;
 	stp_existing_n = 0;

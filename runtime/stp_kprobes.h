@@ -128,6 +128,13 @@ static void stp_kprobes_unregister(struct stp_kprobe *kps, int n)
 		stp_kprobe_unregister_one(&kps[i]);
 }
 
+/* A family's registration: points that failed were reported and skipped;
+ * none at all registered is an error (the last one's). */
+static int stp_register_outcome(int n, int ok, int last)
+{
+	return n && !ok ? (last ? last : -EINVAL) : 0;
+}
+
 static int stp_kprobes_register(struct stp_kprobe *kps, int n)
 {
 	int i, rc, ok = 0, last = 0;
@@ -141,9 +148,7 @@ static int stp_kprobes_register(struct stp_kprobe *kps, int n)
 		}
 		ok++;
 	}
-	if (n && !ok)
-		return last ? last : -EINVAL;
-	return 0;
+	return stp_register_outcome(n, ok, last);
 }
 
 #endif /* STP_KPROBES_H */

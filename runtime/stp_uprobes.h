@@ -224,13 +224,11 @@ static int stp_uprobes_register(struct stp_uprobe *ups, int n)
 			stp_oob(STP_OOB_WARNING, "WARNING: probe %s inode-offset %s:0x%llx registration error (rc %d)\n",
 				STP_PP(su->probe), su->path, (unsigned long long)su->offset, rc);
 			last = rc;
-			continue;
+		} else {
+			ok++;
 		}
-		ok++;
 	}
-	if (n && !ok)
-		return last ? last : -EINVAL;
-	return 0;
+	return stp_register_outcome(n, ok, last);
 }
 
 #endif /* STP_UPROBES_H */
