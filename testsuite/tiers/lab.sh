@@ -36,6 +36,7 @@ for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
 	args=; [ -f "$n.args" ] && args=$(cat "$n.args")
+	echo "lab: running $n" >&2	# a crash report then names the test
 	eval "timeout -s INT 60 staprun $opts $m $args" > "$n.out" 2> "$n.err"
 	echo $? > "$n.rc"
 done
@@ -67,6 +68,9 @@ boot() {
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: lab/boot-$tag (stap-vm exited $rc: $(tail -1 "$WORK/lab-$tag.err"))"
+		# the test that was running and what the lab said (a crash excerpt)
+		grep '^lab: running' "$WORK/lab-$tag.err" | tail -1
+		grep -v '^lab: running' "$WORK/lab-$tag.err" | head -40 | sed 's/^/  | /'
 		return 1
 	fi
 	# split the stream
