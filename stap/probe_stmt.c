@@ -297,8 +297,8 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 	Vec funcs = {0};
 	if (!pt->inl)
 		dw_functions(s, func, file, &funcs);
-	if (!funcs.len && !file && pt->process)
-		dw_user_symbol_funcs(s, mod, func, &funcs, NULL);	/* an ELF symbol's other name */
+	if (!file && pt->process)	/* and by an ELF symbol's name (malloc), as SystemTap */
+		dw_user_symbol_funcs(s, mod, func, &funcs, NULL);
 	/* a function's inlined copies too, as kernel.function's (no .return
 	 * or .call there) */
 	Vec copies = {0}, init = {0};
