@@ -490,19 +490,14 @@ static bool stp_umap(unsigned long addr, char *path, size_t n, unsigned long *of
 	return found;
 }
 
-/* User symbols (stp_usym_at below). */
-
-/* The symbol holding user address addr: its name, addr's offset in it, its
- * size and (file not NULL) its file; NULL when no table covers it. */
-static const char *stp_usym_at(unsigned long addr, unsigned long *symoff, unsigned long *symsize,
-			       const char **file)
+/* The symbol holding offset off of file path: its name, off's offset in
+ * it, its size and (file not NULL) the table's path; NULL when no table
+ * covers it. */
+static const char *stp_usym_in(const char *path, unsigned long off, unsigned long *symoff,
+			       unsigned long *symsize, const char **file)
 {
-	char path[256];
-	unsigned long off, size;
 	int f, lo, hi;
 
-	if (!stp_nusymfiles || !stp_umap(addr, path, sizeof(path), &off, &size))
-		return NULL;
 	for (f = 0; f < stp_nusymfiles; f++) {
 		const struct stp_usymfile *uf = &stp_usymfiles[f];
 		const struct stp_usym *sym;
@@ -534,6 +529,18 @@ static const char *stp_usym_at(unsigned long addr, unsigned long *symoff, unsign
 	return NULL;
 }
 
+/* The same for user address addr, through the task's mapping of it. */
+static const char *stp_usym_at(unsigned long addr, unsigned long *symoff, unsigned long *symsize,
+			       const char **file)
+{
+	char path[256];
+	unsigned long off, size;
+
+	if (!stp_nusymfiles || !stp_umap(addr, path, sizeof(path), &off, &size))
+		return NULL;
+	return stp_usym_in(path, off, symoff, symsize, file);
+}
+
 /* print_ubacktrace's line: " 0xADDR : SYM+0xoff/0xsize [/path/file]\n"
  * with a symbol table for the file, else " 0xADDR [/path/file+0xoff/0xsize]\n",
  * " 0xADDR\n" when the mapping is unknown. */
@@ -549,7 +556,7 @@ static void stp_print_uframe(struct stp_out *o, unsigned long addr)
 		stp_out_lit(o, "\n", 1);
 		return;
 	}
-	sym = stp_usym_at(addr, &soff, &ssize, NULL);
+	sym = stp_usym_in(path, off, &soff, &ssize, NULL);
 	if (sym) {
 		stp_out_lit(o, " : ", 3);
 		stp_out_str(o, sym);
@@ -580,22 +587,20 @@ static void stp_sprint_uframe(struct stp_out *o, unsigned long addr)
 	}
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	sym = stp_usym_at(addr, &soff, &ssize, NULL);
+	sym = stp_usym_in(path, off, &soff, &ssize, NULL);
 	if (sym) {
 		stp_out_str(o, sym);
 		snprintf(line, sizeof(line), "+0x%lx [", soff);
 		stp_out_str(o, line);
+		stp_out_str(o, base);
+		stp_out_lit(o, "]\n", 2);
 	} else {
 		snprintf(line, sizeof(line), "0x%lx [", addr);
 		stp_out_str(o, line);
 		stp_out_str(o, base);
-		snprintf(line, sizeof(line), "+0x%lx", off);
+		snprintf(line, sizeof(line), "+0x%lx]\n", off);
 		stp_out_str(o, line);
-		stp_out_lit(o, "]\n", 2);
-		return;
 	}
-	stp_out_str(o, base);
-	stp_out_lit(o, "]\n", 2);
 }
 
 /* ---- registers */

@@ -20,6 +20,7 @@
  * instance data): a slot per call in flight, found again at the return by
  * thread and stack address (where the return address was). */
 #define STP_URET_SLOTS 64
+#define STP_URET_MAX_VALS 32		/* values per call (the translator's limit too) */
 struct stp_uret_slot {
 	pid_t tid;			/* 0: free */
 	unsigned long sp;
@@ -108,12 +109,11 @@ static int stp_uprobe_entry_run(struct stp_uprobe *su, struct pt_regs *regs, uns
 	return 0;
 }
 
+/* At the function's entry (optimized code) */
 static int stp_uprobe_entry_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
 {
 	struct stp_uprobe *su = container_of(uc, struct stp_uprobe, uc);
 
-	if (su->entry_offset)	/* the values are read after the prologue */
-		return 0;
 	return stp_uprobe_entry_run(su, regs, user_stack_pointer(regs), su->vaddr);
 }
 
@@ -129,7 +129,7 @@ static int stp_uprobe_entry_fp_handler(struct uprobe_consumer *uc, struct pt_reg
 static int stp_uretprobe_handler(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs)
 {
 	struct stp_uprobe *su = container_of(uc, struct stp_uprobe, uc);
-	int64_t vals[32];
+	int64_t vals[STP_URET_MAX_VALS];
 	unsigned long flags, sp;
 	bool found = false;
 	int i;
@@ -163,18 +163,17 @@ static void stp_uprobes_unregister(struct stp_uprobe *ups, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (!ups[i].inode) {
-			kfree(ups[i].slots);
-			ups[i].slots = NULL;
-			continue;
+		struct stp_uprobe *su = &ups[i];
+
+		if (su->inode) {
+			if (su->entry && su->entry_offset)
+				uprobe_unregister(su->inode, su->entry_offset, &su->uce);
+			uprobe_unregister(su->inode, su->offset, &su->uc);
+			iput(su->inode);
+			su->inode = NULL;
 		}
-		if (ups[i].entry && ups[i].entry_offset)
-			uprobe_unregister(ups[i].inode, ups[i].entry_offset, &ups[i].uce);
-		uprobe_unregister(ups[i].inode, ups[i].offset, &ups[i].uc);
-		iput(ups[i].inode);
-		ups[i].inode = NULL;
-		kfree(ups[i].slots);
-		ups[i].slots = NULL;
+		kfree(su->slots);	/* no handler runs any more */
+		su->slots = NULL;
 	}
 }
 
@@ -195,7 +194,9 @@ static int stp_uprobes_register(struct stp_uprobe *ups, int n)
 			su->uc.handler = stp_uprobe_handler;
 		rc = 0;
 		if (su->ret && su->entry) {
-			su->uc.handler = stp_uprobe_entry_handler;
+			/* values read at the entry, or after the prologue (uce) */
+			if (!su->entry_offset)
+				su->uc.handler = stp_uprobe_entry_handler;
 			raw_spin_lock_init(&su->lock);
 			su->slots = kcalloc(STP_URET_SLOTS, sizeof(struct stp_uret_slot) +
 					    su->entry_slots * sizeof(int64_t), GFP_KERNEL);

@@ -2622,9 +2622,9 @@ const char *dw_module_name(DwModule *m)
 }
 
 /* The functions (of the selected DWARF, m's) that m's ELF symbols
- * matching pat start: malloc is __libc_malloc's other name.  With
- * nodwarf, the symbols (DwSymRef*) that start no DWARF function instead:
- * _start, _init. */
+ * matching pat start, added to out: malloc is __libc_malloc's other name.
+ * With nodwarf, also the symbols (DwSymRef*) that start no DWARF
+ * function: _start, _init. */
 void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Vec *nodwarf)
 {
 	int n = dwfl_module_getsymtab(m->mod);
@@ -2639,8 +2639,8 @@ void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Ve
 		if (!wildcard_match(pat, plain))
 			continue;
 		DwFunc *f = dw_func_at(s, sym.st_value);
-		if (nodwarf) {
-			if (f && f->low_pc == sym.st_value)
+		if (!f || f->low_pc != sym.st_value) {
+			if (!nodwarf)
 				continue;
 			bool seen = false;
 			vec_foreach(nodwarf, k)
@@ -2653,8 +2653,6 @@ void dw_user_symbol_funcs(Session *s, DwModule *m, const char *pat, Vec *out, Ve
 			vec_push(nodwarf, ds);
 			continue;
 		}
-		if (!f || f->low_pc != sym.st_value)
-			continue;
 		bool dup = false;
 		vec_foreach(out, k)
 			dup |= vec_get(out, k) == f;
@@ -2680,15 +2678,24 @@ static int cmp_usym(const void *a, const void *b)
  * offset: a global name before a local one.  False if it is no ELF file. */
 bool dw_file_symbols(const char *path, Vec *out)
 {
-	elf_version(EV_CURRENT);
-	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
-	Dwfl_Module *mod = dwfl ? dwfl_report_offline(dwfl, path, path, -1) : NULL;
-	if (!mod) {
-		if (dwfl)
-			dwfl_end(dwfl);
-		return false;
+	Dwfl *dwfl = NULL;
+	Dwfl_Module *mod = NULL;
+	vec_foreach(&modules, i) {	/* a probed file's, open already */
+		DwModule *m = vec_get(&modules, i);
+		if (m->k->user && str_eq(m->name, path))
+			mod = m->mod;
 	}
-	dwfl_report_end(dwfl, NULL, NULL);
+	if (!mod) {
+		elf_version(EV_CURRENT);
+		dwfl = dwfl_begin(&offline_callbacks);
+		mod = dwfl ? dwfl_report_offline(dwfl, path, path, -1) : NULL;
+		if (!mod) {
+			if (dwfl)
+				dwfl_end(dwfl);
+			return false;
+		}
+		dwfl_report_end(dwfl, NULL, NULL);
+	}
 	Vec all = {0};
 	int n = dwfl_module_getsymtab(mod);
 	for (int i = 1; i < n; i++) {
@@ -2714,7 +2721,8 @@ bool dw_file_symbols(const char *path, Vec *out)
 			continue;
 		vec_push(out, u);
 	}
-	dwfl_end(dwfl);
+	if (dwfl)
+		dwfl_end(dwfl);
 	return true;
 }
 

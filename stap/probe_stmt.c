@@ -297,8 +297,12 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 	Vec funcs = {0};
 	if (!pt->inl)
 		dw_functions(s, func, file, &funcs);
-	if (!file && pt->process)	/* and by an ELF symbol's name (malloc), as SystemTap */
-		dw_user_symbol_funcs(s, mod, func, &funcs, NULL);
+	/* a program's: also by an ELF symbol's name (malloc), as SystemTap;
+	 * and .function's symbols with no DWARF (_start), probed by address,
+	 * without target variables */
+	Vec nodwarf = {0};
+	if (!file && pt->process)
+		dw_user_symbol_funcs(s, mod, func, &funcs, pt->is_function && !pt->inl ? &nodwarf : NULL);
 	/* a function's inlined copies too, as kernel.function's (no .return
 	 * or .call there) */
 	Vec copies = {0}, init = {0};
@@ -325,18 +329,12 @@ static void expand_spec(Session *s, DProbe *d, Point *pt, DwModule *mod, Vec *ou
 	}
 	if (!pt->is_function && !hits && funcs.len && (ls.kind == L_ONE || ls.kind == L_REL))
 		report_missing_line(pt, vec_get(&funcs, 0), &ls, &all);
-	if (pt->process && pt->is_function && !file && !pt->inl) {
-		/* a program's functions with a symbol and no DWARF (_start),
-		 * probed by address, without target variables */
-		Vec syms = {0};
-		dw_user_symbol_funcs(s, mod, func, NULL, &syms);
-		vec_foreach(&syms, i) {
-			DwSymRef *sym = vec_get(&syms, i);
-			DProbe *c = concrete(d, pt, mod, NULL, sym->addr, xsprintf("%s.function(\"%s\")%s",
-					     prefix(pt), sym->name, pt->ret ? ".return" : pt->call ? ".call" : ""));
-			c->ppfunc = sym->name;
-			vec_push(out, c);
-		}
+	vec_foreach(&nodwarf, i) {
+		DwSymRef *sym = vec_get(&nodwarf, i);
+		DProbe *c = concrete(d, pt, mod, NULL, sym->addr, xsprintf("%s.function(\"%s\")%s",
+				     prefix(pt), sym->name, pt->ret ? ".return" : pt->call ? ".call" : ""));
+		c->ppfunc = sym->name;
+		vec_push(out, c);
 	}
 }
 
@@ -441,6 +439,14 @@ static void expand_address(Session *s, DProbe *d, const Point *pt, Vec *out)
 	vec_push(out, concrete(d, pt, NULL, f, addr, xsprintf("kernel.statement(0x%" PRIx64 ")", addr)));
 }
 
+/* The program process pid runs, or NULL. */
+static const char *pid_program(int64_t pid)
+{
+	char buf[4096];
+	ssize_t n = readlink(xsprintf("/proc/%" PRId64 "/exe", pid), buf, sizeof(buf) - 1);
+	return n > 0 ? xstrndup(buf, (size_t)n) : NULL;
+}
+
 /* The program of the -c command (its first word) or of the -x process. */
 static const char *target_program(Session *s)
 {
@@ -448,13 +454,7 @@ static const char *target_program(Session *s)
 		const char *c = s->cmd + strspn(s->cmd, " \t");
 		return process_exe_path(xstrndup(c, strcspn(c, " \t")));
 	}
-	if (s->target_pid) {
-		char buf[4096];
-		ssize_t n = readlink(xsprintf("/proc/%ld/exe", s->target_pid), buf, sizeof(buf) - 1);
-		if (n > 0)
-			return xstrndup(buf, (size_t)n);
-	}
-	return NULL;
+	return s->target_pid ? pid_program(s->target_pid) : NULL;
 }
 
 static bool expand_stmt(Session *s, DProbe *d, Vec *out)
@@ -469,14 +469,12 @@ static bool expand_stmt(Session *s, DProbe *d, Vec *out)
 	}
 	int before = out->len, errs = g_errors;
 	if (pt.process && !*pt.process && pt.pid) {
-		char buf[4096];
-		ssize_t len = s->vm ? -1 : readlink(xsprintf("/proc/%" PRId64 "/exe", pt.pid), buf, sizeof(buf) - 1);
-		if (len <= 0) {
+		pt.process = s->vm ? NULL : pid_program(pt.pid);
+		if (!pt.process) {
 			pp_error(d->pp, NULL, s->vm ? "process(%" PRId64 "): a lab process's program is not known here; "
 				 "name its path" : "cannot probe pid %" PRId64 ": No such process", pt.pid);
 			return true;
 		}
-		pt.process = xstrndup(buf, (size_t)len);
 	} else if (pt.process && !*pt.process) {
 		pt.process = target_program(s);
 		if (!pt.process) {
@@ -641,14 +639,8 @@ int emit_user_symbols(Session *s, Buf *out)
 	Vec files = {0};
 	vec_foreach(&s->probed_programs, i)
 		vec_push(&files, vec_get(&s->probed_programs, i));
-	vec_foreach(&s->symbol_files, i) {
-		const char *f = vec_get(&s->symbol_files, i);
-		bool dup = false;
-		vec_foreach(&files, k)
-			dup |= str_eq(vec_get(&files, k), f);
-		if (!dup)
-			vec_push(&files, (void *)f);
-	}
+	vec_foreach(&s->symbol_files, i)
+		vec_push_str_once(&files, vec_get(&s->symbol_files, i));
 	if (s->ldd) {
 		/* --ldd: and the shared libraries they use, as ldd(1) finds them */
 		int n = files.len;
@@ -661,12 +653,7 @@ int emit_user_symbols(Session *s, Buf *out)
 				if (*lib != '/')
 					continue;
 				lib[strcspn(lib, " \t\n")] = '\0';
-				const char *real = process_exe_path(lib);
-				bool dup = false;
-				vec_foreach(&files, k)
-					dup |= str_eq(vec_get(&files, k), real);
-				if (!dup)
-					vec_push(&files, (void *)real);
+				vec_push_str_once(&files, process_exe_path(lib));
 			}
 			if (p)
 				pclose(p);
@@ -725,7 +712,7 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 						   sd->entry_offset, sd->entry_pc);
 			}
 			buf_puts(out, " },\n");
-			if (d->entry_exprs.len > 32)
+			if (d->entry_exprs.len > 32)	/* runtime/stp_uprobes.h's STP_URET_MAX_VALS */
 				error_tok(d->pp->tok, "a process .return probe saves at most 32 entry values");
 		}
 		buf_puts(out, "};\n\n");

@@ -81,18 +81,12 @@ const char *tool_path(Session *s, const char *name)
 
 void note_probed_module(Session *s, const char *name)
 {
-	vec_foreach(&s->probed_modules, i)
-		if (str_eq(vec_get(&s->probed_modules, i), name))
-			return;
-	vec_push(&s->probed_modules, (void *)name);
+	vec_push_str_once(&s->probed_modules, name);
 }
 
 void note_probed_program(Session *s, const char *path)
 {
-	vec_foreach(&s->probed_programs, i)
-		if (str_eq(vec_get(&s->probed_programs, i), path))
-			return;
-	vec_push(&s->probed_programs, (void *)path);
+	vec_push_str_once(&s->probed_programs, path);
 }
 
 const char *session_tmpdir(Session *s)

@@ -57,6 +57,7 @@ typedef struct Vec {
 	int cap;
 } Vec;
 void vec_push(Vec *v, const void *p);
+void vec_push_str_once(Vec *v, const char *s);	/* unless an equal string is there */
 void vec_sort(Vec *v, int (*cmp)(const void *, const void *));	/* qsort of the pointers */
 Vec vec_sorted(const Vec *v, int (*cmp)(const void *, const void *));	/* a sorted copy */
 #define vec_get(v, i) ((v)->data[i])

@@ -198,6 +198,14 @@ void vec_push(Vec *v, const void *p)
 	v->data[v->len++] = (void *)p;
 }
 
+void vec_push_str_once(Vec *v, const char *s)
+{
+	for (int i = 0; i < v->len; i++)
+		if (strcmp(v->data[i], s) == 0)
+			return;
+	vec_push(v, s);
+}
+
 /* Buffers live in the arena too: growing copies, the old block is dropped. */
 void vec_sort(Vec *v, int (*cmp)(const void *, const void *))
 {
