@@ -32,13 +32,21 @@ for k in "$mods"/t_*.ko; do
 done
 echo "export HOSTMODS='$mods'" > "$mods/runall.sh"
 cat >> "$mods/runall.sh" <<'GUEST'
+# processes (not kernel threads): what a test's -c command leaves running
+# when its session ends first is killed before the next test, whose probes
+# it would otherwise keep hitting as they are armed (see lab/README)
+procs() { for d in /proc/[0-9]*; do [ -s "$d/cmdline" ] && echo "${d#/proc/}"; done; }
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
 	args=; [ -f "$n.args" ] && args=$(cat "$n.args")
 	echo "lab: running $n" >&2	# a crash report then names the test
+	before=" $(procs | tr '\n' ' ') "
 	eval "timeout -s INT 60 staprun $opts $m $args" > "$n.out" 2> "$n.err"
 	echo $? > "$n.rc"
+	for p in $(procs); do
+		case $before in *" $p "*) ;; *) kill -9 "$p" 2>/dev/null ;; esac
+	done
 done
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
@@ -83,6 +91,13 @@ boot() {
 		f != ""       { print > f }
 	' "$WORK/lab-$tag.out"
 }
+# lines_match TEXT FILE: TEXT line by line against FILE's lines, each an
+# extended regular expression for the whole line
+lines_match() {
+	printf '%s\n' "$1" | awk -v pats="$2" '
+		{ if ((getline p < pats) <= 0 || $0 !~ ("^" p "$")) bad = 1 }
+		END { if ((getline p < pats) > 0) bad = 1; exit bad }'
+}
 main=() nokaslr=()
 for k in "$mods"/t_*.ko; do
 	n=$(basename "$k" .ko); n=${n#t_}
@@ -103,14 +118,13 @@ for k in "$mods"/t_*.ko; do
 	want_rc=0; [ -f "$src/$n.rc" ] && want_rc=$(cat "$src/$n.rc")
 	ok=1 why=
 	if [ -f "$src/$n.exp" ] && [ "$got_out" != "$(cat "$src/$n.exp")" ]; then ok=0 why="stdout differs"; fi
+	if [ -f "$src/$n.outre" ]; then
+		lines_match "$got_out" "$src/$n.outre" || { ok=0; why="$why stdout does not match $n.outre"; }
+	fi
 	if [ -f "$src/$n.err" ]; then
 		[ "$got_err" != "$(cat "$src/$n.err")" ] && ok=0 why="$why stderr differs"
 	elif [ -f "$src/$n.errre" ]; then
-		# line by line, each an extended regular expression for the whole line
-		printf '%s\n' "$got_err" | awk -v pats="$src/$n.errre" '
-			{ if ((getline p < pats) <= 0 || $0 !~ ("^" p "$")) bad = 1 }
-			END { if ((getline p < pats) > 0) bad = 1; exit bad }' ||
-			{ ok=0; why="$why stderr does not match $n.errre"; }
+		lines_match "$got_err" "$src/$n.errre" || { ok=0; why="$why stderr does not match $n.errre"; }
 	elif printf '%s' "$got_err" | grep -q 'ERROR'; then
 		ok=0 why="$why unexpected ERROR on stderr"
 	fi
