@@ -5,8 +5,9 @@
  * union stp_frame: a probe's locals at depth 0, each function call one
  * level deeper).  stp_probe_run() is the single entry used by every probe
  * family: it claims this CPU's context (a busy context means reentry: the
- * hit is skipped), takes the probe's global locks, runs the handler,
- * reports an uncaught error, flushes the output as one record.
+ * hit is skipped), runs the handler, reports an uncaught error, flushes
+ * the output as one record.  The handler takes its global locks itself,
+ * where it first needs them (stp_probe_lock, below).
  *
  * Runtime errors: the generated code calls stp_error_at(c, msg, where)
  * and jumps to its handler label; uncaught, they print
@@ -19,8 +20,6 @@ struct stp_context;
 
 struct stp_probe {
 	void (*handler)(struct stp_context *c);
-	const struct stp_lockreq *locks;	/* globals to lock, in index order */
-	int nlocks;
 	int index;
 	/* texts, as offsets + 1 in the module's stp_texts (0: none): read
 	 * them with STP_PP(p), STP_PN(p), STP_PFUNC(p), STP_PLOC(p) */
@@ -28,6 +27,7 @@ struct stp_probe {
 	unsigned int pn;		/* pn(): the point as written in the script */
 	unsigned int func;		/* probefunc() for function probes */
 	unsigned int location;		/* "file:line:col" of the probe, for -t */
+	unsigned int derivation;	/* " from: ..." for -t */
 };
 
 static const char *stp_texts_base;	/* the module's stp_texts */
@@ -36,6 +36,7 @@ static const char *stp_texts_base;	/* the module's stp_texts */
 #define STP_PN(p)	STP_PROBE_TEXT((p)->pn)
 #define STP_PFUNC(p)	STP_PROBE_TEXT((p)->func)
 #define STP_PLOC(p)	STP_PROBE_TEXT((p)->location)
+#define STP_PDERIV(p)	STP_PROBE_TEXT((p)->derivation)
 
 enum {
 	STP_PROBE_NORMAL,	/* runs only while the session is RUNNING */
@@ -45,6 +46,7 @@ enum {
 
 struct stp_context {
 	int busy_n;			/* handlers running on this CPU: 1 normally */
+	bool locked;			/* the handler holds its probe's locks */
 	const struct stp_probe *probe;
 	struct pt_regs *regs;		/* registers at the probe, or NULL */
 	int kind;			/* STP_PROBE_* */
@@ -125,23 +127,50 @@ static void stp_report_error(struct stp_context *c)
 		stp_oob(STP_OOB_ERROR, "ERROR: %s near %s\n", c->last_error, loc);
 	else
 		stp_oob(STP_OOB_ERROR, "ERROR: %s\n", c->last_error);
-	if (atomic_read(&stp_error_count) > MAXERRORS)
+	if (atomic_read(&stp_error_count) > MAXERRORS) {
+		atomic_set(&stp_session_failed, 1);
 		stp_request_exit();
+	}
 }
 
 /* A probe hit that did not run.  Reentrance (a probe in an interrupt that
  * arrived during another handler on this CPU) is counted but, as with
  * SystemTap's default INTERRUPTIBLE=1, not held against MAXSKIPPED;
- * lock timeouts are. */
+ * lock timeouts are.  Past the limit the session ends with an error
+ * said once and, as SystemTap's, not counted among the handlers' errors. */
 static void stp_note_skipped(bool reentrance)
 {
 	stp_probe_skipped();
 #ifndef STP_SUPPRESS_HANDLER_ERRORS
-	if (!reentrance && atomic64_inc_return(&stp_skipped_limited) > MAXSKIPPED) {
-		stp_oob(STP_OOB_ERROR, "ERROR: Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.\n");
+	if (!reentrance && atomic64_inc_return(&stp_skipped_limited) == MAXSKIPPED + 1) {
+		stp_ctl_text(STP_MSG_OOB, STP_OOB_ERROR, "ERROR: Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.\n");
+		atomic_set(&stp_session_failed, 1);
 		stp_request_exit();
 	}
 #endif
+}
+
+/* The generated handler's locks, taken before its first statement that
+ * uses a global: false means the hit is skipped (the handler returns, its
+ * output so far kept), true that they are held until stp_probe_unlock. */
+static __always_inline bool stp_probe_lock(struct stp_context *c, const struct stp_lockreq *req, int n)
+{
+	if (c->locked)
+		return true;
+	if (unlikely(!stp_locks_take(req, n))) {
+		stp_note_skipped(false);
+		return false;
+	}
+	c->locked = true;
+	return true;
+}
+
+static __always_inline void stp_probe_unlock(struct stp_context *c, const struct stp_lockreq *req, int n)
+{
+	if (c->locked) {
+		stp_locks_release(req, n);
+		c->locked = false;
+	}
 }
 
 static noinline void stp_probe_finish_slow(struct stp_context *c)
@@ -230,6 +259,7 @@ static noinline void stp_overload_sample(struct stp_overload *ov, cycles_t t0, c
 		stp_oob(STP_OOB_ERROR, "ERROR: probe overhead (%lld cycles) exceeded threshold (%lld cycles) in last %lld cycles\n",
 			(long long)ov->used, STP_OVERLOAD_THRESHOLD, STP_OVERLOAD_INTERVAL);
 		ov->used = 0;
+		atomic_set(&stp_session_failed, 1);
 		stp_request_exit();
 	}
 }
@@ -281,10 +311,6 @@ static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*h
 	c->last_stmt = NULL;
 	c->entry_data = data;
 	c->actionremaining = kind == STP_PROBE_NORMAL ? MAXACTION : MAXACTION_INTERRUPTIBLE;
-	if (p->nlocks && !stp_locks_take(p->locks, p->nlocks)) {
-		stp_note_skipped(false);
-		goto out_busy;
-	}
 #ifdef STP_TIMING
 	stp_t0 = stp_cycles();	/* session lifecycle: stap -t */
 #endif
@@ -312,8 +338,6 @@ static __always_inline void stp_probe_run_fn(const struct stp_probe *p, void (*h
 	/* output to flush, or an error to report: one test on the hit path */
 	if (unlikely(this_cpu_ptr(stp_pbufs)->len || c->last_error))
 		stp_probe_finish_slow(c);
-	if (p->nlocks)
-		stp_locks_release(p->locks, p->nlocks);
 out_busy:
 	barrier();
 	c->busy_n--;

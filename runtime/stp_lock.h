@@ -3,9 +3,9 @@
  *
  * Each global has a reader/writer lock (our own, below).  The translator
  * knows which globals a probe (and the functions it calls) reads and
- * writes; the probe entry takes those locks in index order, with trylock
- * only (a probe may run in NMI context), up to MAXTRYLOCK attempts
- * TRYLOCKDELAY us apart.
+ * writes; the handler takes those locks in index order where it first
+ * uses one, with trylock only (a probe may run in NMI context), retrying
+ * TRYLOCKDELAY us apart, MAXTRYLOCK retries in all (SystemTap's count).
  * Failing that the hit is skipped and counted.
  */
 #ifndef STP_LOCK_H
@@ -18,6 +18,10 @@
  * always inline in the probe hit path. */
 struct stp_lock {
 	atomic_t v;		/* 0 free, N > 0 readers, -1 a writer */
+#ifdef STP_TIMING
+	atomic_t contention;	/* stap -t: tries that failed and were retried */
+	atomic_t skipped;	/* hits skipped, this lock still busy */
+#endif
 };
 
 struct stp_lockreq {
@@ -59,8 +63,13 @@ static void stp_locks_init(struct stp_lock *locks, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		atomic_set(&locks[i].v, 0);
+#ifdef STP_TIMING
+		atomic_set(&locks[i].contention, 0);
+		atomic_set(&locks[i].skipped, 0);
+#endif
+	}
 	stp_locks_base = locks;
 }
 
@@ -78,23 +87,27 @@ static __always_inline void stp_locks_release(const struct stp_lockreq *req, int
 	}
 }
 
-/* Lock i was busy: retry it and take the rest, MAXTRYLOCK attempts each
- * TRYLOCKDELAY us apart; on failure release locks 0..i-1. */
+/* Lock i was busy: retry it and take the rest, TRYLOCKDELAY us apart,
+ * MAXTRYLOCK retries in all; on failure release locks 0..i-1. */
 static noinline bool stp_locks_take_slow(const struct stp_lockreq *req, int n, int i)
 {
-	int tries;
+	int retries = 0;
 
 	for (; i < n; i++) {
 		struct stp_lock *l = &stp_locks_base[req[i].global];
 
-		for (tries = 0; tries < MAXTRYLOCK; tries++) {
-			if (req[i].write ? stp_wtrylock(l) : stp_rtrylock(l))
-				break;
+		while (!(req[i].write ? stp_wtrylock(l) : stp_rtrylock(l))) {
+			if (++retries > MAXTRYLOCK) {
+#ifdef STP_TIMING
+				atomic_inc(&l->skipped);
+#endif
+				stp_locks_release(req, i);
+				return false;
+			}
+#ifdef STP_TIMING
+			atomic_inc(&l->contention);
+#endif
 			udelay(TRYLOCKDELAY);
-		}
-		if (tries == MAXTRYLOCK) {
-			stp_locks_release(req, i);
-			return false;
 		}
 	}
 	return true;

@@ -142,11 +142,13 @@ static __printf(1, 2) void stp_timing_print(const char *fmt, ...)
 	stp_transport_write(stp_timing_line, n);
 }
 
-/* SystemTap's report: one line per probe that ran, then lock contention. */
+/* SystemTap's report: one line per probe that ran, then (no line for
+ * conditions re-evaluated: ours are tested at each hit) lock contention. */
 static void stp_timing_report(void)
 {
 	static struct stp_stat_agg a;	/* under stp_session_mutex */
 	size_t i;
+	int g;
 
 	stp_timing_print("----- probe hit report: \n");
 	for (i = 0; i < ARRAY_SIZE(stp_timing_stats); i++) {
@@ -161,19 +163,28 @@ static void stp_timing_report(void)
 				 STP_PP(p), STP_PLOC(p) ? STP_PLOC(p) : "",
 				 (long long)a.count, (long long)a.min,
 				 (long long)stp_agg_avg(&a), (long long)a.max,
-				 (long long)stp_agg_variance(&a, 0), "", p->index);
+				 (long long)stp_agg_variance(&a, 0),
+				 STP_PDERIV(p) ? STP_PDERIV(p) : "", p->index);
 	}
-#ifdef STP_LOCK_CONTENTION
-	/* stp_lock.h counts failed first tries per global; the translator
+	stp_timing_print("----- refresh report:\n");
+	/* stp_lock.h counts the retried tries per global; the translator
 	 * names the globals in stp_global_names[], in lock order */
-	for (i = 0; i < ARRAY_SIZE(stp_global_locks); i++) {
-		int n = atomic_read(&stp_global_locks[i].contention);
+	for (g = 0; g < STP_NUM_GLOBALS; g++) {
+		int n = atomic_read(&stp_global_locks[g].contention);
 
 		if (n)
 			stp_timing_print("'%s' lock contention occurred %d times\n",
-					 stp_global_names[i], n);
+					 stp_global_names[g], n);
 	}
-#endif
+	/* the loader says these after its "Number of errors" line */
+	for (g = 0; g < STP_NUM_GLOBALS; g++) {
+		int n = atomic_read(&stp_global_locks[g].skipped);
+
+		if (n)
+			stp_ctl_text(STP_MSG_OOB, STP_OOB_TRAILER,
+				     "WARNING: Skipped due to global '%s' lock timeout: %d\n",
+				     stp_global_names[g], n);
+	}
 }
 #else
 static inline int stp_timing_init(void) { return 0; }

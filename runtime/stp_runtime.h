@@ -56,7 +56,7 @@
 #define MAXSKIPPED 100			/* skipped probes tolerated before exit */
 #endif
 #ifndef MAXTRYLOCK
-#define MAXTRYLOCK 1000			/* lock attempts before skipping a probe */
+#define MAXTRYLOCK 100			/* lock retries before skipping a hit */
 #endif
 #ifndef TRYLOCKDELAY
 #define TRYLOCKDELAY 10			/* microseconds between lock attempts */

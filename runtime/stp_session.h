@@ -63,6 +63,9 @@ static uid_t stp_loader_uid;		/* its real uid (is_myproc()) */
 static long stp_tz_gmtoff;		/* seconds east of UTC (tm_gmtoff) */
 static char stp_tz_name[16] = "UTC";	/* its abbreviation (tm_zone) */
 static atomic_t stp_error_count;	/* ERROR messages reported (stp_oob) */
+/* SystemTap's ERROR state: past MAXERRORS or MAXSKIPPED, or overloaded.
+ * The error probes run at the end, not the end probes. */
+static atomic_t __maybe_unused stp_session_failed;
 static atomic64_t stp_skipped_count;	/* probe hits skipped (reentrancy, overload) */
 static atomic64_t stp_dropped_bytes;	/* output bytes lost: buffers full or reentry */
 

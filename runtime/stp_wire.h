@@ -85,6 +85,7 @@ enum stp_oob_kind {
 	STP_OOB_WARNING = 1,	/* "WARNING: ..." */
 	STP_OOB_ERROR,		/* "ERROR: ..." : makes staprun exit non-zero */
 	STP_OOB_INFO,		/* plain text for stderr */
+	STP_OOB_TRAILER,	/* "WARNING: ...": said after the counters line */
 };
 
 /* Header of every output record in the relay files. */

@@ -64,9 +64,9 @@ static void emit_runner(Buf *out, const char *name, Vec *probes)
 	buf_printf(out, "static void stp_fam_%s_run(void)\n{\n", name);
 	vec_foreach(&sorted, i) {
 		DProbe *d = vec_get(&sorted, i);
-		/* an error in an end probe ends the session: later ones skip */
+		/* past MAXERRORS in an end probe: later ones skip */
 		if (i > 0 && str_eq(name, "end"))
-			buf_puts(out, "\tif (atomic_read(&stp_error_count) > 0)\n\t\treturn;\n");
+			buf_puts(out, "\tif (atomic_read(&stp_session_failed))\n\t\treturn;\n");
 		buf_printf(out, "\tstp_probe_run(&stp_probes[%d], NULL, STP_PROBE_%s);\n", d->index,
 			   str_eq(name, "begin") ? "BEGIN" : "END");
 	}

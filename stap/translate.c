@@ -41,6 +41,9 @@ typedef struct Gen {
 	Func *func;
 	DProbe *probe;
 	Vec *locals;
+	bool lazy;			/* the probe's locks not yet taken here */
+	const char *locks;		/* "stp_locks_N, n": the probe's lock set */
+	unsigned char *scratch;		/* per global, for touches() */
 } Gen;
 
 /* ================================================================ helpers */
@@ -940,9 +943,58 @@ static void gen_expr_stmt(Gen *g, Node *e)
 	emit(g, "(void)(%s);", v);
 }
 
+/* ---- where a probe takes its locks
+ * As SystemTap does, as late and as briefly as it can: just before the
+ * first statement that uses a global (or calls a function that does) and
+ * released after the last, so that a hit taking another path takes no
+ * lock and one that does holds it only around those statements.  When a
+ * list has one such statement and it is a block, or an if whose condition
+ * uses none, the locks go inside it, in each branch.  Loops, try and
+ * foreach are locked whole (a lock taken per iteration could see its
+ * globals change between two).  A hit that cannot take them is skipped
+ * there: its output so far is kept. */
+
+typedef struct Access Access;
+static void access_expr(Access *a, Node *n, bool write);
+static bool touches(Gen *g, Node *n);
+
+static void gen_lock(Gen *g)
+{
+	emit(g, "if (unlikely(!stp_probe_lock(c, %s)))", g->locks);
+	emit(g, "\tgoto out;");
+}
+
+/* n statements (and the functions they call) under the locks */
+static void gen_locked(Gen *g, Node **stmts, int n)
+{
+	gen_lock(g);
+	g->lazy = false;
+	for (int i = 0; i < n; i++)
+		gen_stmt(g, stmts[i]);
+	g->lazy = true;
+	emit(g, "stp_probe_unlock(c, %s);", g->locks);
+}
+
 static void gen_block(Gen *g, Node *n)
 {
-	vec_foreach(&n->stmts, i)
+	int first = -1, last = -1;
+
+	if (g->lazy)
+		vec_foreach(&n->stmts, i)
+			if (touches(g, vec_get(&n->stmts, i))) {
+				if (first < 0)
+					first = i;
+				last = i;
+			}
+	if (first == last) {	/* none, or one: gen_stmt places its locks */
+		vec_foreach(&n->stmts, i)
+			gen_stmt(g, vec_get(&n->stmts, i));
+		return;
+	}
+	for (int i = 0; i < first; i++)
+		gen_stmt(g, vec_get(&n->stmts, i));
+	gen_locked(g, (Node **)n->stmts.data + first, last - first + 1);
+	for (int i = last + 1; i < n->stmts.len; i++)
 		gen_stmt(g, vec_get(&n->stmts, i));
 }
 
@@ -1216,6 +1268,11 @@ static void gen_stmt(Gen *g, Node *n)
 {
 	if (!n)
 		return;
+	if (g->lazy && n->kind != N_BLOCK && !(n->kind == N_IF && !touches(g, n->cond)) &&
+	    touches(g, n)) {
+		gen_locked(g, &n, 1);
+		return;
+	}
 	g->nlong = g->nstr = g->nkey = 0;
 	if (n->kind != N_BLOCK && n->kind != N_NULL)
 		emit(g, "STP_STMT(c, %s, %s);", where(n->tok),
@@ -1409,13 +1466,31 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 	g.indent = 1;
 	emit(&g, "struct stp_frame_%s *__restrict__ l = &STP_FRAME_AT(c, 0)->%s;", d->cname, d->cname);
 	init_locals(&g, &d->locals);
+	if (d->nlocks) {
+		g.locks = xsprintf("stp_locks_%d, %d", d->index, d->nlocks);
+		g.scratch = xalloc((size_t)s->used_globals.len + 1);
+		emit(&g, "c->locked = false;");
+	}
+	g.lazy = d->nlocks > 0;
 	if (d->cond) {
+		/* a condition using globals: locked from there, through the
+		 * body if it uses them too */
+		bool held = touches(&g, d->cond);
+		if (held)
+			gen_lock(&g);
 		const char *cv = gen_expr(&g, d->cond);
 		emit(&g, "if (!(%s))", cv);
 		emit(&g, "\tgoto out;");
+		if (held && !touches(&g, d->body))
+			emit(&g, "stp_probe_unlock(c, %s);", g.locks);
+		else if (held)
+			g.lazy = false;
 	}
 	gen_stmt(&g, d->body);
-	buf_puts(&body, "out: __maybe_unused;\n\treturn;\n");
+	buf_puts(&body, "out: __maybe_unused;\n");
+	if (d->nlocks)
+		emit(&g, "stp_probe_unlock(c, %s);", g.locks);
+	buf_puts(&body, "\treturn;\n");
 	/* values read at the call of a .return probe (target variables, @entry) */
 	Buf entry = {0};
 	if (d->entry_exprs.len) {
@@ -1452,9 +1527,9 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 /* ================================================================ globals and locks */
 
 /* Which globals each probe reads and writes, through the functions it calls. */
-typedef struct Access {
+struct Access {
 	unsigned char *mode;	/* per used global: 0 none, 1 read, 2 write */
-} Access;
+};
 
 static void access_expr(Access *a, Node *n, bool write);
 
@@ -1538,6 +1613,43 @@ static void access_expr(Access *a, Node *n, bool write)
 		access_expr(a, n->incr, false);
 		access_list(a, &n->args);
 	}
+}
+
+/* Does n use a global the probe locks, itself or through its functions? */
+static bool touches(Gen *g, Node *n)
+{
+	int ng = g->s->used_globals.len;
+	Access a = { .mode = g->scratch };
+
+	if (!n || !g->scratch)
+		return false;
+	memset(a.mode, 0, (size_t)ng);
+	access_expr(&a, n, false);
+	for (int k = 0; k < ng; k++)
+		if (a.mode[k])
+			return true;
+	return false;
+}
+
+/* The probe's lock set, stp_locks_INDEX: the globals it uses, in index
+ * order (no deadlock between two probes), shared where it only reads. */
+static void probe_locks(Session *s, Buf *b, DProbe *d)
+{
+	int ng = s->used_globals.len;
+	Access a = { .mode = xalloc((size_t)ng + 1) };
+
+	access_expr(&a, d->body, false);
+	access_expr(&a, d->cond, false);
+	d->nlocks = 0;
+	for (int k = 0; k < ng; k++)
+		d->nlocks += a.mode[k] != 0;
+	if (!d->nlocks)
+		return;
+	buf_printf(b, "static const struct stp_lockreq stp_locks_%d[] = {", d->index);
+	for (int k = 0; k < ng; k++)
+		if (a.mode[k])
+			buf_printf(b, " { %d, %d },", k, a.mode[k] == 2);
+	buf_puts(b, " };\n");
 }
 
 static void emit_global(Buf *b, Var *v)
@@ -1713,9 +1825,10 @@ static void emit_lifecycle(Session *s, Buf *b)
 				   any ? "\tstp_fam_error_run();\n\treturn true;\n" : "\treturn false;\n");
 		(void)hooks;
 	}
-	/* after runtime errors, error probes run instead of end probes */
+	/* in SystemTap's error state (past MAXERRORS or MAXSKIPPED, overload)
+	 * the error probes run instead of the end probes */
 	buf_puts(b, "static void stp_gen_end(void)\n{\n"
-		    "\tif (atomic_read(&stp_error_count) > 0) {\n\t\tstp_gen_error_probes();\n\t\treturn;\n\t}\n"
+		    "\tif (atomic_read(&stp_session_failed)) {\n\t\tstp_gen_error_probes();\n\t\treturn;\n\t}\n"
 		    "\tstp_gen_end_probes();\n}\n\n");
 
 	/* register / unregister: families in table order, unwinding on failure */
@@ -1763,6 +1876,31 @@ static void emit_exit_hook(Session *s, Buf *b)
 	buf_puts(b, "\tstp_runtime_exit();\n}\n\n");
 }
 
+/* stap -t's " from: X from: Y": the point found (a DWARF probe's, or an
+ * alias body's), the aliases it came through, the probe's first point as
+ * written (SystemTap's; its second point says the first too). */
+static const char *derivation_text(DProbe *d)
+{
+	Buf b = {0};
+	const char *first = d->probe && d->probe->points.len ?
+		pp_string(vec_get(&d->probe->points, 0)) : d->pp_text;
+
+	if (d->family && d->family->list_pc)
+		buf_printf(&b, " from: %s", d->pp_text);
+	else if (d->derivation.len > 1) {
+		const char *body = strstr(vec_get(&d->derivation, d->derivation.len - 1), " = ");
+		if (body)
+			buf_printf(&b, " from: %s", body + 3);
+	}
+	for (int k = d->derivation.len - 1; k >= 1; k--) {
+		const char *alias = vec_get(&d->derivation, k);
+		const char *eq = strstr(alias, " = ");
+		buf_printf(&b, " from: %.*s", eq ? (int)(eq - alias) : (int)strlen(alias), alias);
+	}
+	buf_printf(&b, " from: %s", first);
+	return buf_cstr(&b);
+}
+
 int translate(Session *s)
 {
 	int errs = g_errors;
@@ -1799,8 +1937,17 @@ int translate(Session *s)
 			emit_map_spec(&globals, v);
 		emit_global(&globals, v);
 	}
-	buf_printf(&globals, "static struct stp_lock stp_global_locks[%d];\n\n",
+	buf_printf(&globals, "static struct stp_lock stp_global_locks[%d];\n",
 		   s->used_globals.len ? s->used_globals.len : 1);
+	vec_foreach(&s->probes, i)
+		probe_locks(s, &globals, vec_get(&s->probes, i));
+	if (s->timing) {	/* stap -t: lock contention by SystemTap's names */
+		buf_puts(&globals, "static const char *const stp_global_names[] = {");
+		vec_foreach(&s->used_globals, i)
+			buf_printf(&globals, " \"__global_%s\",", ((Var *)vec_get(&s->used_globals, i))->name);
+		buf_puts(&globals, " NULL };\n");
+	}
+	buf_putc(&globals, '\n');
 
 	/* prototypes, bodies */
 	vec_foreach(&s->used_funcs, i) {
@@ -1830,25 +1977,6 @@ int translate(Session *s)
 		 "#define STP_FRAME(c) STP_FRAME_AT(c, (c)->nesting)\n"
 		 "static const size_t stp_frame_size = sizeof(union stp_frame);\n\n");
 
-	/* probe table with lock sets */
-	int ng = s->used_globals.len;
-	vec_foreach(&s->probes, i) {
-		DProbe *d = vec_get(&s->probes, i);
-		Access a = { .mode = xalloc((size_t)ng + 1) };
-		access_expr(&a, d->body, false);
-		access_expr(&a, d->cond, false);
-		int n = 0;
-		for (int k = 0; k < ng; k++)
-			n += a.mode[k] != 0;
-		if (!n)
-			continue;
-		buf_printf(&tail, "static const struct stp_lockreq stp_locks_%d[] = {", i);
-		for (int k = 0; k < ng; k++)
-			if (a.mode[k])
-				buf_printf(&tail, " { %d, %d },", k, a.mode[k] == 2);
-		buf_puts(&tail, " };\n");
-		d->nlocks = n;
-	}
 	buf_puts(&tail, "\nstatic const struct stp_probe stp_probes[] = {\n");
 	vec_foreach(&s->probes, i) {
 		DProbe *d = vec_get(&s->probes, i);
@@ -1860,12 +1988,12 @@ int translate(Session *s)
 			   text_offset(d->pp_shown ? d->pp_shown : d->pp_text) + 1, text_offset(pn) + 1, d->cname, i);
 		if (d->ppfunc)
 			buf_printf(&tail, ", .func = %d", text_offset(d->ppfunc) + 1);
+		if (s->timing)
+			buf_printf(&tail, ", .derivation = %d", text_offset(derivation_text(d)) + 1);
 		if (d->probe && d->probe->tok && d->probe->tok->loc.file)
 			buf_printf(&tail, ", .location = %d", text_offset(xsprintf("%s:%d:%d",
 				   d->probe->tok->loc.file->name, d->probe->tok->loc.line,
 				   d->probe->tok->loc.col)) + 1);
-		if (d->nlocks)
-			buf_printf(&tail, ", .locks = stp_locks_%d, .nlocks = %d", i, d->nlocks);
 		buf_puts(&tail, " },\n");
 	}
 	buf_puts(&tail, "};\n\n");

@@ -85,6 +85,8 @@ struct session {
 	struct stp_msg_status status;	/* from STOPPED */
 	struct timespec deadline;	/* -T */
 	int stdin_proc;			/* the script's procfs __stdin, or -1 */
+	char *trailer;			/* STP_OOB_TRAILER texts, or NULL */
+	size_t trailer_len;
 };
 
 static sigset_t handled_signals(void)
@@ -490,13 +492,26 @@ static void on_oob(struct session *s, const struct stp_msg_text *m, size_t n)
 		return;
 	if (m->kind == STP_OOB_ERROR)
 		s->res->failed = true;
-	if (m->kind == STP_OOB_WARNING && opt.no_warnings)
+	if ((m->kind == STP_OOB_WARNING || m->kind == STP_OOB_TRAILER) && opt.no_warnings)
 		return;
+	len = strnlen(text, len);
+	if (m->kind == STP_OOB_TRAILER) {	/* kept for report_counters */
+		char *t = realloc(s->trailer, s->trailer_len + len + 2);
+
+		if (!t)
+			return;
+		memcpy(t + s->trailer_len, text, len);
+		s->trailer_len += len;
+		if (len && text[len - 1] != '\n')
+			t[s->trailer_len++] = '\n';
+		t[s->trailer_len] = '\0';
+		s->trailer = t;
+		return;
+	}
 	/* output the module flushed before this message comes first */
 	if (s->rs && !s->output_broken)
 		relay_pump(s->rs, false);
 	fflush(stdout);
-	len = strnlen(text, len);
 	fwrite(text, 1, len, stderr);
 	if (len && text[len - 1] != '\n')
 		fputc('\n', stderr);
@@ -658,9 +673,14 @@ static void report_counters(struct session *s)
 			(unsigned long long)st->msgs_dropped);
 	if (lost && !opt.load_only && s->mode == SESSION_RUN)
 		warning("%llu output records missing from the sequence", lost);
-	if (st->errors || st->skipped)
+	if (st->errors || st->skipped) {
 		fprintf(stderr, "WARNING: Number of errors: %u, skipped probes: %llu\n",
 			st->errors, (unsigned long long)st->skipped);
+		if (s->trailer)		/* stap -t: the skips by cause */
+			fputs(s->trailer, stderr);
+	}
+	free(s->trailer);
+	s->trailer = NULL;
 }
 
 /* The first message: START (with -c forked), ATTACH or STOP. */

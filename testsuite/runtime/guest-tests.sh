@@ -289,10 +289,11 @@ if [ -f ./life_timing.ko ]; then
 		NR == 3 { ok = ok && $0 == "----- probe hit report: " }
 		NR >= 4 && NR <= 6 {
 			i = NR - 4
-			re = "^" want[i] ", \\(life_timing\\.stp:" (i + 2) ":1\\), hits: [0-9]+, cycles: [0-9]+min/[0-9]+avg/[0-9]+max, variance: [0-9]+,, index: " i "$"
+			re = "^" want[i] ", \\(life_timing\\.stp:" (i + 2) ":1\\), hits: [0-9]+, cycles: [0-9]+min/[0-9]+avg/[0-9]+max, variance: [0-9]+, from: " want[i] ", index: " i "$"
 			ok = ok && $0 ~ re
 		}
-		END { exit !(ok && NR == 6) }' $T/out
+		NR == 7 { ok = ok && $0 == "----- refresh report:" }
+		END { exit !(ok && NR == 7) }' $T/out
 	check timing-hits "hit counts" sh -c "grep -q '^begin, .*hits: 1, ' $T/out && grep -q '^timer.ms(10), .*hits: 5, ' $T/out"
 else
 	echo "NOTE timing: no life_timing.ko (stap could not build it)"
