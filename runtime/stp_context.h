@@ -46,7 +46,6 @@ enum {
 
 struct stp_context {
 	int busy_n;			/* handlers running on this CPU: 1 normally */
-	bool locked;			/* the handler holds its probe's locks */
 	const struct stp_probe *probe;
 	struct pt_regs *regs;		/* registers at the probe, or NULL */
 	int kind;			/* STP_PROBE_* */
@@ -151,26 +150,15 @@ static void stp_note_skipped(bool reentrance)
 }
 
 /* The generated handler's locks, taken before its first statement that
- * uses a global: false means the hit is skipped (the handler returns, its
- * output so far kept), true that they are held until stp_probe_unlock. */
-static __always_inline bool stp_probe_lock(struct stp_context *c, const struct stp_lockreq *req, int n)
+ * uses a global (released with stp_locks_release): false means the hit
+ * is skipped (the handler returns, its output so far kept). */
+static __always_inline bool stp_probe_lock(const struct stp_lockreq *req, int n)
 {
-	if (c->locked)
-		return true;
 	if (unlikely(!stp_locks_take(req, n))) {
 		stp_note_skipped(false);
 		return false;
 	}
-	c->locked = true;
 	return true;
-}
-
-static __always_inline void stp_probe_unlock(struct stp_context *c, const struct stp_lockreq *req, int n)
-{
-	if (c->locked) {
-		stp_locks_release(req, n);
-		c->locked = false;
-	}
 }
 
 static noinline void stp_probe_finish_slow(struct stp_context *c)

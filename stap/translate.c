@@ -42,6 +42,8 @@ typedef struct Gen {
 	DProbe *probe;
 	Vec *locals;
 	bool lazy;			/* the probe's locks not yet taken here */
+	const char *exit_label;		/* `next` in a probe: out, or out_locked */
+	const char *unlocked_err;	/* err_label before the locks were taken */
 	const char *locks;		/* "stp_locks_N, n": the probe's lock set */
 	unsigned char *scratch;		/* per global, for touches() */
 } Gen;
@@ -958,21 +960,33 @@ typedef struct Access Access;
 static void access_expr(Access *a, Node *n, bool write);
 static bool touches(Gen *g, Node *n);
 
+/* Take the locks (none held here: a lock point runs once per hit); from
+ * here errors and `next` leave through out_locked, which releases them.
+ * No flag says at run time whether they are held: the code knows. */
 static void gen_lock(Gen *g)
 {
-	emit(g, "if (unlikely(!stp_probe_lock(c, %s)))", g->locks);
+	emit(g, "if (unlikely(!stp_probe_lock(%s)))", g->locks);
 	emit(g, "\tgoto out;");
+	g->lazy = false;
+	g->unlocked_err = g->err_label;
+	g->err_label = g->exit_label = "out_locked";
+}
+
+static void gen_unlock(Gen *g)
+{
+	emit(g, "stp_locks_release(%s);", g->locks);
+	g->lazy = true;
+	g->err_label = g->unlocked_err;
+	g->exit_label = "out";
 }
 
 /* n statements (and the functions they call) under the locks */
 static void gen_locked(Gen *g, Node **stmts, int n)
 {
 	gen_lock(g);
-	g->lazy = false;
 	for (int i = 0; i < n; i++)
 		gen_stmt(g, stmts[i]);
-	g->lazy = true;
-	emit(g, "stp_probe_unlock(c, %s);", g->locks);
+	gen_unlock(g);
 }
 
 static void gen_block(Gen *g, Node *n)
@@ -1299,7 +1313,7 @@ static void gen_stmt(Gen *g, Node *n)
 	case N_NEXT:
 		if (g->func)
 			emit(g, "c->next_fn = 1;");	/* try the next overload */
-		emit(g, "goto out;");
+		emit(g, "goto %s;", g->exit_label);
 		break;
 	case N_BREAK:
 		if (g->break_label)
@@ -1431,7 +1445,7 @@ static const char *ctx_qual(const Gen *g)
 
 static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
 {
-	Gen g = { .s = s, .err_label = "out", .func = f, .locals = &f->locals };
+	Gen g = { .s = s, .err_label = "out", .exit_label = "out", .func = f, .locals = &f->locals };
 	Buf body = {0};
 	g.out = &body;
 	g.indent = 1;
@@ -1460,7 +1474,7 @@ static void gen_function(Session *s, Buf *frames, Buf *code, Func *f)
 
 static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 {
-	Gen g = { .s = s, .err_label = "out", .probe = d, .locals = &d->locals };
+	Gen g = { .s = s, .err_label = "out", .exit_label = "out", .probe = d, .locals = &d->locals };
 	Buf body = {0};
 	g.out = &body;
 	g.indent = 1;
@@ -1469,7 +1483,6 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 	if (d->nlocks) {
 		g.locks = xsprintf("stp_locks_%d, %d", d->index, d->nlocks);
 		g.scratch = xalloc((size_t)s->used_globals.len + 1);
-		emit(&g, "c->locked = false;");
 	}
 	g.lazy = d->nlocks > 0;
 	if (d->cond) {
@@ -1480,17 +1493,16 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 			gen_lock(&g);
 		const char *cv = gen_expr(&g, d->cond);
 		emit(&g, "if (!(%s))", cv);
-		emit(&g, "\tgoto out;");
+		emit(&g, "\tgoto %s;", g.exit_label);
 		if (held && !touches(&g, d->body))
-			emit(&g, "stp_probe_unlock(c, %s);", g.locks);
-		else if (held)
-			g.lazy = false;
+			gen_unlock(&g);
 	}
 	gen_stmt(&g, d->body);
-	buf_puts(&body, "out: __maybe_unused;\n");
+	if (!g.lazy && d->nlocks)	/* held from the condition on */
+		gen_unlock(&g);
+	buf_puts(&body, "out: __maybe_unused;\n\treturn;\n");
 	if (d->nlocks)
-		emit(&g, "stp_probe_unlock(c, %s);", g.locks);
-	buf_puts(&body, "\treturn;\n");
+		buf_printf(&body, "out_locked: __maybe_unused;\n\tstp_locks_release(%s);\n", g.locks);
 	/* values read at the call of a .return probe (target variables, @entry) */
 	Buf entry = {0};
 	if (d->entry_exprs.len) {
@@ -1631,18 +1643,33 @@ static bool touches(Gen *g, Node *n)
 	return false;
 }
 
+/* begin, end and error probes run alone: before the others are armed,
+ * after they are disarmed and waited for */
+static bool runs_alone(const DProbe *d)
+{
+	return d->family == &family_begin || d->family == &family_end || d->family == &family_error;
+}
+
 /* The probe's lock set, stp_locks_INDEX: the globals it uses, in index
- * order (no deadlock between two probes), shared where it only reads. */
-static void probe_locks(Session *s, Buf *b, DProbe *d)
+ * order (no deadlock between two probes), shared where it only reads.
+ * As in SystemTap, a global no concurrent probe writes (set at most by
+ * begin probes) is not locked, nor anything in a probe that runs alone.
+ * written: per global, a concurrent probe writes it. */
+static void probe_locks(Session *s, Buf *b, DProbe *d, const unsigned char *written)
 {
 	int ng = s->used_globals.len;
 	Access a = { .mode = xalloc((size_t)ng + 1) };
 
+	d->nlocks = 0;
+	if (runs_alone(d))
+		return;
 	access_expr(&a, d->body, false);
 	access_expr(&a, d->cond, false);
-	d->nlocks = 0;
-	for (int k = 0; k < ng; k++)
+	for (int k = 0; k < ng; k++) {
+		if (!written[k])
+			a.mode[k] = 0;
 		d->nlocks += a.mode[k] != 0;
+	}
 	if (!d->nlocks)
 		return;
 	buf_printf(b, "static const struct stp_lockreq stp_locks_%d[] = {", d->index);
@@ -1650,6 +1677,26 @@ static void probe_locks(Session *s, Buf *b, DProbe *d)
 		if (a.mode[k])
 			buf_printf(b, " { %d, %d },", k, a.mode[k] == 2);
 	buf_puts(b, " };\n");
+}
+
+/* Per global: does a probe that runs concurrently with others write it? */
+static unsigned char *globals_written(Session *s)
+{
+	int ng = s->used_globals.len;
+	unsigned char *w = xalloc((size_t)ng + 1);
+	Access a = { .mode = xalloc((size_t)ng + 1) };
+
+	vec_foreach(&s->probes, i) {
+		DProbe *d = vec_get(&s->probes, i);
+		if (runs_alone(d))
+			continue;
+		memset(a.mode, 0, (size_t)ng);
+		access_expr(&a, d->body, false);
+		access_expr(&a, d->cond, false);
+		for (int k = 0; k < ng; k++)
+			w[k] |= a.mode[k] == 2;
+	}
+	return w;
 }
 
 static void emit_global(Buf *b, Var *v)
@@ -1939,8 +1986,9 @@ int translate(Session *s)
 	}
 	buf_printf(&globals, "static struct stp_lock stp_global_locks[%d];\n",
 		   s->used_globals.len ? s->used_globals.len : 1);
+	unsigned char *written = globals_written(s);
 	vec_foreach(&s->probes, i)
-		probe_locks(s, &globals, vec_get(&s->probes, i));
+		probe_locks(s, &globals, vec_get(&s->probes, i), written);
 	if (s->timing) {	/* stap -t: lock contention by SystemTap's names */
 		buf_puts(&globals, "static const char *const stp_global_names[] = {");
 		vec_foreach(&s->used_globals, i)
