@@ -366,7 +366,7 @@ static const char *gen_assign(Gen *g, Node *n)
 			} else {
 				emit(g, "stp_strlcpy(%s, %s);", t, r);
 			}
-			gen_map_set(g, v, key, t, true, n->tok);
+			gen_map_set(g, v, key, t, true, lhs->tok);
 			return t;
 		}
 		const char *r = gen_long_temp(g, n->rhs);
@@ -375,7 +375,7 @@ static const char *gen_assign(Gen *g, Node *n)
 			const char *old = ltemp(g);
 			const char *d = n->op == OP_ADDEQ ? r :
 				xsprintf("(int64_t)(0 - (uint64_t)%s)", r);
-			gen_map_add(g, v, key, d, old, n->tok);
+			gen_map_add(g, v, key, d, old, lhs->tok);
 			emit(g, "%s = %s;", t, gen_arith(g, n->op == OP_ADDEQ ? '+' : '-', old, r, n->tok));
 			return t;
 		}
@@ -385,7 +385,7 @@ static const char *gen_assign(Gen *g, Node *n)
 			emit(g, "%s = stp_map_get_long(%s, %s);", t, map_of(v), key);
 			emit(g, "%s = %s;", t, gen_arith(g, assign_base_op(n->op), t, r, n->tok));
 		}
-		gen_map_set(g, v, key, t, false, n->tok);
+		gen_map_set(g, v, key, t, false, lhs->tok);
 		return t;
 	}
 	if (lhs->kind == N_TARGET && g->probe->family->target_store) {
@@ -416,7 +416,7 @@ static const char *gen_incdec(Gen *g, Node *n)
 	Var *v = lhs->var;
 	const char *key = gen_key(g, v, &lhs->args);
 	const char *nv = ltemp(g);
-	gen_map_add(g, v, key, xsprintf("%d", delta), t, n->tok);
+	gen_map_add(g, v, key, xsprintf("%d", delta), t, lhs->tok);
 	emit(g, "%s = (int64_t)((uint64_t)%s + (uint64_t)%d);", nv, t, delta);
 	return n->is_post ? t : nv;
 }
@@ -779,7 +779,7 @@ static const char *gen_statadd(Gen *g, Node *n)
 		const char *val = gen_long_temp(g, n->rhs);
 		emit(g, "if (unlikely(stp_map_stat_add(%s, %s, %s))) {", map_of(v), k, val);
 		g->indent++;
-		error_jump(g, overflow_msg(v), n->tok);
+		error_jump(g, overflow_msg(v), e->tok);
 		g->indent--;
 		emit(g, "}");
 		return val;

@@ -662,7 +662,9 @@ static void report_counters(struct session *s)
 
 	if (s->mode == SESSION_DELETE || !s->stopped)
 		return;
-	if (st->errors)
+	/* the status follows the ERROR messages, as SystemTap's: errors
+	 * counted but suppressed (--suppress-handler-errors) leave it 0 */
+	if (st->errors && st->msgs_dropped)
 		s->res->failed = true;
 	if (st->dropped)
 		warning("%llu bytes of output dropped (output buffer full); "
