@@ -37,6 +37,7 @@
 #ifndef MAXSTRINGLEN
 #define MAXSTRINGLEN 512		/* bytes in a string value, NUL included */
 #endif
+#define STP_STR_SLOTS ((MAXSTRINGLEN + 7) / 8)	/* a string in int64 entry slots */
 #ifndef MAXACTION
 #define MAXACTION 1000			/* statements per probe hit */
 #endif

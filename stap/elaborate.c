@@ -622,7 +622,7 @@ static void resolve_expr(Scope *sc, Node *n)
 			/* a variable read in a .return probe is its value at the
 			 * entry: SystemTap warns the script (not its tapsets) */
 			if (!errs->len && sc->probe->is_return && !entry_depth && !g_diag_quiet &&
-			    !str_eq(n->name, "$return") && n->tok && n->tok->loc.file &&
+			    !str_eq(n->name, "$return") && !str_eq(n->name, "$$return") && n->tok && n->tok->loc.file &&
 			    !n->tok->loc.file->is_tapset) {
 				Buf e = {0};
 				dump_expr(&e, n);

@@ -228,6 +228,9 @@ static const char *code_kernel(Session *s, DProbe *d, Node *n, void *gen)
 	KData *kd = d->fdata;
 	if (n->aux && str_eq(n->aux, "skip"))
 		return "((int64_t)0)";
+	/* in a .return probe, $$parms and the like as they were at the call */
+	if (target_is_pretty(n) && kd->ret && !d->in_entry && !str_eq(n->name, "$$return"))
+		return translate_entry_slot(d, n);
 	if (target_is_pretty(n)) {
 		const char *body;
 		const char *err = dw_pretty_code(s, kd->func, kd->func->low_pc, kd->ret, n, &body);
@@ -280,7 +283,7 @@ static void emit_kernel(Session *s, Buf *out, Vec *probes)
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
 			if (d->entry_exprs.len)
-				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %s", d->cname, translate_entry_size(d));
 		}
 		buf_puts(out, " },\n");
 	}

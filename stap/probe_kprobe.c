@@ -209,7 +209,7 @@ static int emit_array(Buf *out, Vec *probes, bool kernel, const char *name)
 		if (kd->ret) {
 			buf_printf(out, ", .ret = true, .maxactive = %" PRId64, kd->maxactive);
 			if (d->entry_exprs.len)
-				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %s", d->cname, translate_entry_size(d));
 		}
 		buf_puts(out, " },\n");
 	}

@@ -624,7 +624,7 @@ static void emit_entry(Buf *out, Vec *probes, DProbe *d, SData *sd)
 	if (sd->ret) {
 		buf_printf(out, ", .ret = true, .maxactive = %" PRId64, sd->maxactive);
 		if (d->entry_exprs.len)
-			buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+			buf_printf(out, ", .entry = %s_entry, .entry_slots = %s", d->cname, translate_entry_size(d));
 	}
 	buf_puts(out, " },\n");
 }
@@ -706,14 +706,15 @@ static void emit_stmt(Session *s, Buf *out, Vec *probes)
 				   ", .vaddr = 0x%" PRIx64 "UL, .pid = %" PRId64 "%s", d->index, c_string(sd->file),
 				   sd->offset, sd->pc, sd->pid, sd->ret ? ", .ret = true" : "");
 			if (sd->ret && d->entry_exprs.len) {
-				buf_printf(out, ", .entry = %s_entry, .entry_slots = %d", d->cname, d->entry_exprs.len);
+				buf_printf(out, ", .entry = %s_entry, .entry_slots = %s", d->cname, translate_entry_size(d));
 				if (sd->entry_pc && sd->entry_pc != sd->pc)
 					buf_printf(out, ", .entry_offset = 0x%" PRIx64 ", .entry_vaddr = 0x%" PRIx64 "UL",
 						   sd->entry_offset, sd->entry_pc);
 			}
 			buf_puts(out, " },\n");
-			if (d->entry_exprs.len > 32)	/* runtime/stp_uprobes.h's STP_URET_MAX_VALS */
-				error_tok(d->pp->tok, "a process .return probe saves at most 32 entry values");
+			/* runtime/stp_uprobes.h's STP_URET_MAX_VALS */
+			if (d->entry_longs > 32 || d->entry_strs)
+				error_tok(d->pp->tok, "a process .return probe saves at most 32 entry values, no strings");
 		}
 		buf_puts(out, "};\n\n");
 	}

@@ -450,6 +450,8 @@ typedef struct DProbe {
 	int nlocks;		/* globals locked around the handler */
 	bool is_return;		/* a function return: @entry and entry values apply */
 	Vec entry_exprs;	/* Node*: evaluated at the call, saved for the return */
+	Vec entry_at;		/* their places in the entry data (translate.c) */
+	int entry_longs, entry_strs;	/* int64 slots, MAXSTRINGLEN strings */
 	bool in_entry;		/* pass 3 is generating the entry handler */
 } DProbe;
 
@@ -640,6 +642,7 @@ void collect_histograms(Session *s);	/* pass 2: histogram kinds per statistic */
 const char *(*translate_index_hook(void))(Node *, void *);
 /* For families: n is read at the call of a .return probe; its C there. */
 const char *translate_entry_slot(DProbe *d, Node *n);
+const char *translate_entry_size(DProbe *d);	/* the entry data, in int64 slots: a C expression */
 const char *translate_string_temp(void *gen);	/* a MAXSTRINGLEN temporary */
 
 /* ================================================================ build.c, kernel.c */

@@ -911,11 +911,26 @@ static const char *gen_expr(Gen *g, Node *n)
 	}
 }
 
+/* A value of a .return probe read at the call (a target variable, @entry,
+ * $$parms): its place in the entry data, the longs first, then the strings
+ * of MAXSTRINGLEN bytes (STP_STR_SLOTS int64s each). */
 const char *translate_entry_slot(DProbe *d, Node *n)
 {
-	int slot = d->entry_exprs.len;
+	const char *at;
+
+	if (is_string(n))
+		at = xsprintf("((char *)((int64_t *)c->entry_data + STP_ENTRY_LONGS_%s + %d * STP_STR_SLOTS))",
+			      d->cname, d->entry_strs++);
+	else
+		at = xsprintf("((int64_t *)c->entry_data)[%d]", d->entry_longs++);
 	vec_push(&d->entry_exprs, n);
-	return xsprintf("((int64_t *)c->entry_data)[%d]", slot);
+	vec_push(&d->entry_at, at);
+	return at;
+}
+
+const char *translate_entry_size(DProbe *d)
+{
+	return xsprintf("%d + %d * STP_STR_SLOTS", d->entry_longs, d->entry_strs);
 }
 
 const char *translate_string_temp(void *gen)
@@ -1511,10 +1526,15 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 		e.indent = 1;
 		d->in_entry = true;
 		emit(&e, "struct stp_frame_%s *__restrict__ l = &STP_FRAME_AT(c, 0)->%s;", d->cname, d->cname);
+		/* (the list grows no more: in_entry reads each value itself) */
 		for (int i = 0; i < d->entry_exprs.len; i++) {
+			Node *x = vec_get(&d->entry_exprs, i);
 			e.nlong = e.nstr = e.nkey = 0;
-			const char *v = gen_expr(&e, vec_get(&d->entry_exprs, i));
-			emit(&e, "((int64_t *)c->entry_data)[%d] = %s;", i, v);
+			const char *v = gen_expr(&e, x);
+			if (is_string(x))
+				emit(&e, "stp_strlcpy(%s, %s);", (char *)vec_get(&d->entry_at, i), v);
+			else
+				emit(&e, "%s = %s;", (char *)vec_get(&d->entry_at, i), v);
 		}
 		buf_puts(&entry, "out: __maybe_unused;\n\treturn;\n");
 		d->in_entry = false;
@@ -1527,6 +1547,8 @@ static void gen_probe(Session *s, Buf *frames, Buf *code, DProbe *d)
 				vec_push(&g.extra_fields, vec_get(&e.extra_fields, i));
 	}
 	emit_frame(frames, &g, d->cname, NULL, &d->locals, TY_UNKNOWN);
+	if (d->entry_exprs.len)	/* where the strings start in the entry data */
+		buf_printf(code, "#define STP_ENTRY_LONGS_%s %d\n", d->cname, d->entry_longs);
 	buf_printf(code, "/* probe %s */\nstatic void %s(struct stp_context *%sc)\n{\n%s}\n\n",
 		   d->pp_text, d->cname, ctx_qual(&g), buf_cstr(&body));
 	if (d->entry_exprs.len)
