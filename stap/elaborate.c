@@ -777,6 +777,8 @@ static void resolve_func(Func *f)
 /* ================================================================ types */
 
 static int changes;		/* type facts learned in this round */
+static bool infer_from_calls;	/* rounds after the first fixpoint: a call's
+				 * context types a function that has none */
 
 /* An integer expression of literals only (what SystemTap folds). */
 static bool is_const_long(const Node *n)
@@ -981,9 +983,15 @@ static Type infer_print(Node *n)
 	return n->type;
 }
 
-static Type infer_call(Node *n)
+static Type infer_call(Node *n, Type want)
 {
 	Func *f = n->func;
+	/* a function whose body says no type (embedded C, no value returned)
+	 * takes the one its call's context wants, as in SystemTap */
+	if (f && f->ret == TY_UNKNOWN && want != TY_UNKNOWN && infer_from_calls) {
+		f->ret = want;
+		changes++;
+	}
 	if (!f) {
 		vec_foreach(&n->args, i)
 			infer(vec_get(&n->args, i), TY_UNKNOWN);
@@ -1068,7 +1076,7 @@ static Type infer(Node *n, Type want)
 		return v->type;
 	}
 	case N_CALL:
-		return infer_call(n);
+		return infer_call(n, want);
 	case N_PRINT:
 		return infer_print(n);
 	case N_BINARY:
@@ -2376,11 +2384,17 @@ int elaborate(Session *s)
 		return 1;
 	}
 
-	/* 3. types to a fixpoint */
-	do {
-		changes = 0;
-		type_round();
-	} while (changes && g_errors == errs);
+	/* 3. types to a fixpoint; then functions still untyped take their
+	 * calls' (a body's own type is known first: its errors come first) */
+	infer_from_calls = false;
+	for (bool again = true; again && g_errors == errs;) {
+		do {
+			changes = 0;
+			type_round();
+		} while (changes && g_errors == errs);
+		again = !infer_from_calls;
+		infer_from_calls = true;
+	}
 	if (g_errors > errs)
 		return g_errors - errs;
 

@@ -180,7 +180,12 @@ void dump_elaborated(FILE *out, Session *s)
 						Var *v = vec_get(&d->locals, k);
 						buf_printf(&b, " %s:%s", v->name, type_name(v->type));
 					}
-				if (d->family == &family_kernel || d->family->list_vars)
+				/* process.begin/end/syscall...: SystemTap lists its
+				 * utrace probes' variables, whichever the point */
+				if (d->pp_shown)
+					buf_puts(&b, " $syscall:long $arg1:long $arg2:long $arg3:long"
+						 " $arg4:long $arg5:long $arg6:long");
+				else if (d->family == &family_kernel || d->family->list_vars)
 					(d->family->list_vars ? d->family->list_vars : kernel_list_vars)(s, d, &b);
 				name = xstrdup(buf_cstr(&b));
 				buf_free(&b);

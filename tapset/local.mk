@@ -9,6 +9,7 @@ dist_tapset_DATA = \
 	tapset/ctime.stp \
 	tapset/string.stp \
 	tapset/conversions.stp \
+	tapset/unicode.stp \
 	tapset/errno.stp \
 	tapset/random.stp \
 	tapset/perf.stp \
