@@ -28,6 +28,7 @@ struct stp_probe {
 	unsigned int func;		/* probefunc() for function probes */
 	unsigned int location;		/* "file:line:col" of the probe, for -t */
 	unsigned int derivation;	/* " from: ..." for -t */
+	unsigned int type;		/* probe_type(): "kprobe", "hrtimer"... */
 };
 
 static const char *stp_texts_base;	/* the module's stp_texts */
@@ -37,6 +38,7 @@ static const char *stp_texts_base;	/* the module's stp_texts */
 #define STP_PFUNC(p)	STP_PROBE_TEXT((p)->func)
 #define STP_PLOC(p)	STP_PROBE_TEXT((p)->location)
 #define STP_PDERIV(p)	STP_PROBE_TEXT((p)->derivation)
+#define STP_PTYPE(p)	STP_PROBE_TEXT((p)->type)
 
 enum {
 	STP_PROBE_NORMAL,	/* runs only while the session is RUNNING */
@@ -133,15 +135,20 @@ static void stp_report_error(struct stp_context *c)
 }
 
 /* A probe hit that did not run.  Reentrance (a probe in an interrupt that
- * arrived during another handler on this CPU) is counted but, as with
- * SystemTap's default INTERRUPTIBLE=1, not held against MAXSKIPPED;
- * lock timeouts are.  Past the limit the session ends with an error
- * said once and, as SystemTap's, not counted among the handlers' errors. */
+ * arrived during another handler on this CPU) is, as with SystemTap's
+ * default INTERRUPTIBLE=1, neither a skipped probe nor held against
+ * MAXSKIPPED: only stap -t tells how many.  Lock timeouts are both.  Past
+ * the limit the session ends with an error said once and, as SystemTap's,
+ * not counted among the handlers' errors. */
 static void stp_note_skipped(bool reentrance)
 {
+	if (reentrance) {
+		atomic64_inc(&stp_reentrant_count);
+		return;
+	}
 	stp_probe_skipped();
 #ifndef STP_SUPPRESS_HANDLER_ERRORS
-	if (!reentrance && atomic64_inc_return(&stp_skipped_limited) == MAXSKIPPED + 1) {
+	if (atomic64_inc_return(&stp_skipped_limited) == MAXSKIPPED + 1) {
 		stp_ctl_text(STP_MSG_OOB, STP_OOB_ERROR, "ERROR: Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.\n");
 		atomic_set(&stp_session_failed, 1);
 		stp_request_exit();

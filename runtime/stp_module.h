@@ -185,6 +185,9 @@ static void stp_timing_report(void)
 				     "WARNING: Skipped due to global '%s' lock timeout: %d\n",
 				     stp_global_names[g], n);
 	}
+	if (atomic64_read(&stp_reentrant_count))
+		stp_ctl_text(STP_MSG_OOB, STP_OOB_TRAILER, "WARNING: Skipped due to reentrancy: %lld\n",
+			     (long long)atomic64_read(&stp_reentrant_count));
 }
 #else
 static inline int stp_timing_init(void) { return 0; }

@@ -66,7 +66,11 @@ static atomic_t stp_error_count;	/* ERROR messages reported (stp_oob) */
 /* SystemTap's ERROR state: past MAXERRORS or MAXSKIPPED, or overloaded.
  * The error probes run at the end, not the end probes. */
 static atomic_t __maybe_unused stp_session_failed;
-static atomic64_t stp_skipped_count;	/* probe hits skipped (reentrancy, overload) */
+static atomic64_t stp_skipped_count;	/* probe hits skipped (lock timeouts) */
+/* hits skipped because a handler was already running on the CPU: as with
+ * SystemTap's default INTERRUPTIBLE, not among the skipped probes; stap -t
+ * reports them */
+static atomic64_t __maybe_unused stp_reentrant_count;
 static atomic64_t stp_dropped_bytes;	/* output bytes lost: buffers full or reentry */
 
 /* Handlers currently inside a RUNNING probe, summed over CPUs (a sleeping

@@ -1970,6 +1970,31 @@ static const char *derivation_text(DProbe *d)
 	return buf_cstr(&b);
 }
 
+/* probe_type(): SystemTap's name for the mechanism behind the probe */
+static const char *probe_type_name(DProbe *d)
+{
+	const Family *f = d->family;
+	bool user = str_startswith(d->pp_text, "process");
+
+	if (d->pp_shown)	/* process.begin, .end, .syscall...: utrace's */
+		return strstr(d->pp_shown, ".syscall") ? "utrace_syscall" : "utrace";
+	if (runs_alone(d))
+		return "begin_end";
+	if (f == &family_kernel || f == &family_kprobe || f == &family_stmt)
+		return user ? (d->is_return ? "uretprobe" : "uprobe") : (d->is_return ? "kretprobe" : "kprobe");
+	if (f == &family_timer)
+		return str_startswith(d->pp_text, "timer.jiffies") ? "timer" : "hrtimer";
+	if (f == &family_profile || f == &family_perf)	/* SystemTap's timer.profile is perf's */
+		return "perf_event";
+	if (f == &family_procfs)
+		return "procfs";
+	if (f == &family_netfilter)
+		return "netfilter";
+	if (f == &family_trace)
+		return "kernel_tracepoint";
+	return "";
+}
+
 int translate(Session *s)
 {
 	int errs = g_errors;
@@ -2060,6 +2085,7 @@ int translate(Session *s)
 			buf_printf(&tail, ", .func = %d", text_offset(d->ppfunc) + 1);
 		if (s->timing)
 			buf_printf(&tail, ", .derivation = %d", text_offset(derivation_text(d)) + 1);
+		buf_printf(&tail, ", .type = %d", text_offset(probe_type_name(d)) + 1);
 		if (d->probe && d->probe->tok && d->probe->tok->loc.file)
 			buf_printf(&tail, ", .location = %d", text_offset(xsprintf("%s:%d:%d",
 				   d->probe->tok->loc.file->name, d->probe->tok->loc.line,

@@ -675,7 +675,7 @@ static void report_counters(struct session *s)
 			(unsigned long long)st->msgs_dropped);
 	if (lost && !opt.load_only && s->mode == SESSION_RUN)
 		warning("%llu output records missing from the sequence", lost);
-	if (st->errors || st->skipped) {
+	if (st->errors || st->skipped || s->trailer) {
 		fprintf(stderr, "WARNING: Number of errors: %u, skipped probes: %llu\n",
 			st->errors, (unsigned long long)st->skipped);
 		if (s->trailer)		/* stap -t: the skips by cause */

@@ -35,7 +35,8 @@ cat >> "$mods/runall.sh" <<'GUEST'
 # processes (not kernel threads): what a test's -c command leaves running
 # when its session ends first is killed before the next test, whose probes
 # it would otherwise keep hitting as they are armed (see lab/README)
-procs() { for d in /proc/[0-9]*; do [ -s "$d/cmdline" ] && echo "${d#/proc/}"; done; }
+# (a kernel thread has no exe; /proc files all show size 0, so not -s cmdline)
+procs() { for d in /proc/[0-9]*; do [ -e "$d/exe" ] && echo "${d#/proc/}"; done; }
 for m in t_*.ko; do
 	n=${m%.ko}; n=${n#t_}
 	opts=; [ -f "$n.opts" ] && opts=$(cat "$n.opts")
