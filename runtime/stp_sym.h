@@ -653,18 +653,31 @@ static bool stp_reg_by_name(struct pt_regs *r, const char *name, bool is_signed,
 
 /* Function argument n (1-based) of the x86_64 SysV ABI at a function's
  * entry: di si dx cx r8 r9, then the stack above the return address. */
+/* The saved register holding argument n (1 to 6, the x86_64 ABI), or NULL. */
+static unsigned long *stp_reg_arg_slot(struct pt_regs *r, int n)
+{
+#ifdef CONFIG_X86_64
+	switch (n) {
+	case 1: return &r->di;
+	case 2: return &r->si;
+	case 3: return &r->dx;
+	case 4: return &r->cx;
+	case 5: return &r->r8;
+	case 6: return &r->r9;
+	}
+#endif
+	return NULL;
+}
+
 static bool stp_reg_arg(struct pt_regs *r, int n, unsigned long *out)
 {
 #ifdef CONFIG_X86_64
+	unsigned long *reg = stp_reg_arg_slot(r, n);
 	unsigned long slot;
 
-	switch (n) {
-	case 1: *out = r->di; return true;
-	case 2: *out = r->si; return true;
-	case 3: *out = r->dx; return true;
-	case 4: *out = r->cx; return true;
-	case 5: *out = r->r8; return true;
-	case 6: *out = r->r9; return true;
+	if (reg) {
+		*out = *reg;
+		return true;
 	}
 	if (n < 1)
 		return false;

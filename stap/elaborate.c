@@ -2309,6 +2309,15 @@ static void type_round(void)
 	}
 }
 
+/* Type rounds until one learns nothing (or an error is found). */
+static void types_to_fixpoint(int errs)
+{
+	do {
+		changes = 0;
+		type_round();
+	} while (changes && g_errors == errs);
+}
+
 int elaborate(Session *s)
 {
 	S = s;
@@ -2387,14 +2396,10 @@ int elaborate(Session *s)
 	/* 3. types to a fixpoint; then functions still untyped take their
 	 * calls' (a body's own type is known first: its errors come first) */
 	infer_from_calls = false;
-	for (bool again = true; again && g_errors == errs;) {
-		do {
-			changes = 0;
-			type_round();
-		} while (changes && g_errors == errs);
-		again = !infer_from_calls;
-		infer_from_calls = true;
-	}
+	types_to_fixpoint(errs);
+	infer_from_calls = true;
+	if (g_errors == errs)
+		types_to_fixpoint(errs);
 	if (g_errors > errs)
 		return g_errors - errs;
 
@@ -2415,10 +2420,7 @@ int elaborate(Session *s)
 			Scope sc = { .locals = &d->locals, .file = d->probe->file, .probe = d };
 			resolve_stmt(&sc, d->body);
 		}
-		do {
-			changes = 0;
-			type_round();
-		} while (changes && g_errors == errs);
+		types_to_fixpoint(errs);
 		for (int i = first; i < s->probes.len; i++)
 			mark_rw(((DProbe *)vec_get(&s->probes, i))->body, false);
 		if (g_errors > errs)

@@ -1665,6 +1665,14 @@ static bool touches(Gen *g, Node *n)
 	return false;
 }
 
+/* The globals probe d uses, into a (cleared first). */
+static void probe_access(Access *a, DProbe *d, int ng)
+{
+	memset(a->mode, 0, (size_t)ng);
+	access_expr(a, d->body, false);
+	access_expr(a, d->cond, false);
+}
+
 /* begin, end and error probes run alone: before the others are armed,
  * after they are disarmed and waited for */
 static bool runs_alone(const DProbe *d)
@@ -1685,8 +1693,7 @@ static void probe_locks(Session *s, Buf *b, DProbe *d, const unsigned char *writ
 	d->nlocks = 0;
 	if (runs_alone(d))
 		return;
-	access_expr(&a, d->body, false);
-	access_expr(&a, d->cond, false);
+	probe_access(&a, d, ng);
 	for (int k = 0; k < ng; k++) {
 		if (!written[k])
 			a.mode[k] = 0;
@@ -1712,9 +1719,7 @@ static unsigned char *globals_written(Session *s)
 		DProbe *d = vec_get(&s->probes, i);
 		if (runs_alone(d))
 			continue;
-		memset(a.mode, 0, (size_t)ng);
-		access_expr(&a, d->body, false);
-		access_expr(&a, d->cond, false);
+		probe_access(&a, d, ng);
 		for (int k = 0; k < ng; k++)
 			w[k] |= a.mode[k] == 2;
 	}
