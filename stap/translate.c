@@ -1959,17 +1959,27 @@ static const char *derivation_text(DProbe *d)
 	const char *first = d->probe && d->probe->points.len ?
 		pp_string(vec_get(&d->probe->points, 0)) : d->pp_text;
 
+	/* what the script added after an alias's name (.sample(N)) follows
+	 * each step, as SystemTap shows it */
+	const char *suffix = "";
+	if (d->derivation.len > 1) {
+		const char *alias = vec_get(&d->derivation, 1);
+		const char *eq = strstr(alias, " = ");
+		size_t n = eq ? (size_t)(eq - alias) : strlen(alias);
+		if (!strncmp(first, alias, n) && first[n] == '.')
+			suffix = first + n;
+	}
 	if (d->family && d->family->list_pc)
 		buf_printf(&b, " from: %s", d->pp_text);
 	else if (d->derivation.len > 1) {
 		const char *body = strstr(vec_get(&d->derivation, d->derivation.len - 1), " = ");
 		if (body)
-			buf_printf(&b, " from: %s", body + 3);
+			buf_printf(&b, " from: %s%s", body + 3, suffix);
 	}
 	for (int k = d->derivation.len - 1; k >= 1; k--) {
 		const char *alias = vec_get(&d->derivation, k);
 		const char *eq = strstr(alias, " = ");
-		buf_printf(&b, " from: %.*s", eq ? (int)(eq - alias) : (int)strlen(alias), alias);
+		buf_printf(&b, " from: %.*s%s", eq ? (int)(eq - alias) : (int)strlen(alias), alias, suffix);
 	}
 	buf_printf(&b, " from: %s", first);
 	return buf_cstr(&b);
@@ -2091,10 +2101,14 @@ int translate(Session *s)
 		if (s->timing)
 			buf_printf(&tail, ", .derivation = %d", text_offset(derivation_text(d)) + 1);
 		buf_printf(&tail, ", .type = %d", text_offset(probe_type_name(d)) + 1);
-		if (d->probe && d->probe->tok && d->probe->tok->loc.file)
+		/* -t's location: the probe's, or through an alias the point's
+		 * (SystemTap's) */
+		const Tok *lt = d->probe ? d->probe->tok : NULL;
+		if (d->derivation.len > 1 && d->orig && d->orig->tok)
+			lt = d->orig->tok;
+		if (lt && lt->loc.file)
 			buf_printf(&tail, ", .location = %d", text_offset(xsprintf("%s:%d:%d",
-				   d->probe->tok->loc.file->name, d->probe->tok->loc.line,
-				   d->probe->tok->loc.col)) + 1);
+				   lt->loc.file->name, lt->loc.line, lt->loc.col)) + 1);
 		buf_puts(&tail, " },\n");
 	}
 	buf_puts(&tail, "};\n\n");
